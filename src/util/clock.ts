@@ -1,0 +1,33 @@
+/**
+ * The only source of time in `src/`: injected so tests can use a fake clock. Bare `setTimeout` and
+ * `Date.now` are banned in the core by lint.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch (wall clock; used for staleness and `lastUpdateTime`). */
+  now(): number
+  /** A monotonic millisecond reading (used for deadlines and RTT). */
+  monotonicMS(): number
+  /** Calls `fn` after `ms`; returns a handle for {@link Clock.clearTimeout}. The timer does not keep the process alive. */
+  setTimeout(fn: () => void, ms: number): ClockTimer
+  /** Cancels a timer from {@link Clock.setTimeout}. */
+  clearTimeout(timer: ClockTimer): void
+}
+
+/** An opaque timer handle. */
+export interface ClockTimer {
+  readonly __clockTimer: true
+}
+
+/** The real clock. Timers are `unref`ed so a forgotten one never keeps a process alive. */
+export const systemClock: Clock = Object.freeze({
+  now: () => Date.now(),
+  monotonicMS: () => performance.now(),
+  setTimeout(fn: () => void, ms: number): ClockTimer {
+    const t = globalThis.setTimeout(fn, ms)
+    t.unref()
+    return t as unknown as ClockTimer
+  },
+  clearTimeout(timer: ClockTimer): void {
+    globalThis.clearTimeout(timer as unknown as NodeJS.Timeout)
+  },
+})
