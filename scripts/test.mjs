@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// The whole test suite, as `npm test` runs it: typecheck, lint, then the vitest tiers one after the
+// other (unit + spec need nothing running; integration and chaos start real servers themselves).
+// Prints one summary line per tier and, last, the plain line CI reads: "N passed, M failed, K skipped".
+//
+//   node scripts/test.mjs                 everything
+//   node scripts/test.mjs --only spec     one tier (unit | spec | integration | chaos)
+//   node scripts/test.mjs --no-static     skip typecheck and lint (they still run in CI)
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const args = process.argv.slice(2)
+const onlyIndex = args.indexOf('--only')
+const only = onlyIndex === -1 ? undefined : args[onlyIndex + 1]
+const runStatic = only === undefined && !args.includes('--no-static')
+const TIERS = ['unit', 'spec', 'integration', 'chaos']
+if (only !== undefined && !TIERS.includes(only)) {
+  console.error(`unknown tier "${only}": use one of ${TIERS.join(', ')}`)
+  process.exit(2)
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const lines = []
+let broken = false
+
+function run(label, command, commandArgs) {
+  console.log(`\n=== ${label}: ${command} ${commandArgs.join(' ')}`)
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', env: process.env })
+  return result.status ?? 1
+}
+
+if (runStatic) {
+  for (const [label, script] of [
+    ['typecheck', 'typecheck'],
+    ['lint', 'lint'],
+  ]) {
+    const status = run(label, 'npm', ['run', '--silent', script])
+    if (status === 0) {
+      totals.passed += 1
+      lines.push(`${label}: ok`)
+    } else {
+      totals.failed += 1
+      broken = true
+      lines.push(`${label}: FAILED (exit ${status})`)
+    }
+  }
+}
+
+// unit and spec share one vitest run; the servers-backed tiers each get their own.
+const groups = only !== undefined ? [[only]] : [['unit', 'spec'], ['integration'], ['chaos']]
+const dir = mkdtempSync(join(tmpdir(), 'replicakit-test-'))
+try {
+  for (const projects of groups) {
+    const out = join(dir, `${projects.join('-')}.json`)
+    const projectArgs = projects.flatMap((p) => ['--project', p])
+    const status = run(projects.join('+'), 'npx', [
+      'vitest',
+      'run',
+      ...projectArgs,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${out}`,
+      '--passWithNoTests',
+    ])
+    let report
+    try {
+      report = JSON.parse(readFileSync(out, 'utf8'))
+    } catch {
+      broken = true
+      totals.failed += 1
+      lines.push(`${projects.join('+')}: FAILED (vitest exited ${status} and wrote no report)`)
+      continue
+    }
+    if (status !== 0) broken = true
+    const perProject = new Map(projects.map((p) => [p, { passed: 0, failed: 0, skipped: 0 }]))
+    for (const file of report.testResults ?? []) {
+      const project = projectOf(file.name, projects)
+      const counts = perProject.get(project)
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === 'passed') counts.passed += 1
+        else if (test.status === 'failed') counts.failed += 1
+        else counts.skipped += 1 // skipped, pending, todo
+      }
+      // A file that failed to load has no assertions but is a failure all the same.
+      if ((file.assertionResults ?? []).length === 0 && file.status === 'failed') counts.failed += 1
+    }
+    for (const [project, c] of perProject) {
+      totals.passed += c.passed
+      totals.failed += c.failed
+      totals.skipped += c.skipped
+      lines.push(`${project}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`)
+      if (c.failed > 0) broken = true
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+console.log('\n=== summary')
+for (const line of lines) console.log(line)
+if (only === undefined) {
+  console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+}
+process.exit(broken || totals.failed > 0 ? 1 : 0)
+
+function projectOf(fileName, projects) {
+  for (const p of projects) if (fileName.includes(`/test/${p}/`)) return p
+  return projects[0]
+}
