@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config'
  * REPLICAKIT_*_URI), and run one file at a time because the machine has two cores.
  */
 export default defineConfig({
+  // `replicakit/mysql` etc. resolve to the TypeScript sources in tests (see package.json exports).
+  resolve: { conditions: ['replicakit-source'] },
+  ssr: { resolve: { conditions: ['replicakit-source'] } },
   test: {
     forbidOnly: !!process.env['CI'],
     projects: [
