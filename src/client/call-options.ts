@@ -1,0 +1,93 @@
+import { z } from 'zod'
+import { ConfigError, ErrorCode } from '../errors/errors.js'
+import type { ReadPreference, ReadPreferenceMode } from '../selection/read-preference.js'
+import type { Tags } from '../topology/node-description.js'
+import type { WriteConcern } from '../concern/write-concern.js'
+import { Session } from './session.js'
+
+/** Options of one `read` or `write` call; each overrides the client's default for this call only. */
+export interface CallOptions {
+  /** Where a read may go (a mode or a whole read preference). Reads only. Default: the client's. */
+  readonly readPreference?: ReadPreferenceMode | ReadPreference
+  /** Tag sets tried in order, `{}` matching any node. Reads only. */
+  readonly readPreferenceTags?: readonly Tags[]
+  /** Skip replicas staler than this, in seconds (≥ 90). Reads only. */
+  readonly maxStalenessSeconds?: number
+  /** Members that must apply a write before it counts as done: a number or `'majority'`. Writes only. */
+  readonly w?: number | 'majority'
+  /** Bound on waiting for `w`, in ms. Writes only. */
+  readonly wtimeoutMS?: number
+  /** Wait for durability on disk (see docs/options.md for what it means per backend). Writes only. */
+  readonly journal?: boolean
+  /** The write is safe to run twice, so it may be retried after an unknown outcome. Writes only. */
+  readonly idempotent?: boolean
+  /** The whole call's deadline, in ms (selection, attempts, backoff, write concern). Default: `timeoutMS`. */
+  readonly timeoutMS?: number
+  /** Aborts the call. */
+  readonly signal?: AbortSignal
+  /** A causally consistent session: reads see the session's earlier writes. */
+  readonly session?: Session
+}
+
+const TAGS = z.record(z.string(), z.string())
+const MODE = z.enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'])
+
+const CALL_OPTIONS = z.strictObject({
+  readPreference: z
+    .union([
+      MODE,
+      z.strictObject({
+        mode: MODE,
+        tags: z.array(TAGS).optional(),
+        maxStalenessSeconds: z.number().optional(),
+      }),
+    ])
+    .optional(),
+  readPreferenceTags: z.array(TAGS).optional(),
+  maxStalenessSeconds: z.number().optional(),
+  w: z.union([z.number().int().min(0), z.literal('majority')]).optional(),
+  wtimeoutMS: z.number().int().min(0).optional(),
+  journal: z.boolean().optional(),
+  idempotent: z.boolean().optional(),
+  timeoutMS: z.number().int().positive().optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+  session: z.instanceof(Session).optional(),
+})
+
+/** Validates one call's options; a bad one is a `ConfigError` naming it. @internal */
+export function parseCallOptions(options: CallOptions | undefined): CallOptions {
+  if (options === undefined) return {}
+  const parsed = CALL_OPTIONS.safeParse(options)
+  if (!parsed.success) {
+    throw new ConfigError(`invalid call option: ${z.prettifyError(parsed.error)}`, {
+      code: ErrorCode.InvalidOption,
+      cause: parsed.error,
+    })
+  }
+  return options
+}
+
+/** The read preference one call uses: the call's overrides on top of the client's default. @internal */
+export function callReadPreference(base: ReadPreference, options: CallOptions): ReadPreference {
+  const rp = options.readPreference
+  const start: ReadPreference =
+    rp === undefined ? base : typeof rp === 'string' ? { mode: rp } : rp
+  const tags = options.readPreferenceTags ?? (rp === undefined ? base.tags : start.tags)
+  const maxStalenessSeconds =
+    options.maxStalenessSeconds ?? (rp === undefined ? base.maxStalenessSeconds : start.maxStalenessSeconds)
+  return {
+    mode: start.mode,
+    ...(tags !== undefined ? { tags } : {}),
+    ...(maxStalenessSeconds !== undefined ? { maxStalenessSeconds } : {}),
+  }
+}
+
+/** The write concern one call uses. @internal */
+export function callWriteConcern(base: WriteConcern, options: CallOptions): WriteConcern {
+  return {
+    ...base,
+    ...(options.w !== undefined ? { w: options.w } : {}),
+    ...(options.wtimeoutMS !== undefined ? { wtimeoutMS: options.wtimeoutMS } : {}),
+    ...(options.journal !== undefined ? { journal: options.journal } : {}),
+  }
+}

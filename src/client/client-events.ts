@@ -1,0 +1,122 @@
+import { EventEmitter } from 'node:events'
+import type { ReplicaKitError } from '../errors/errors.js'
+import type { RetryEvent } from '../retry/execute-with-retry.js'
+import type { NodeAddress } from '../topology/node-address.js'
+import type { Topology } from '../topology/topology.js'
+import { snapshotNode, snapshotTopology } from './topology-snapshot.js'
+import type { NodeSnapshot, TopologySnapshot } from './topology-snapshot.js'
+
+/**
+ * Every event a client emits, with its payload. Payloads are plain frozen data without secrets, so
+ * they can go straight to a log or a dashboard.
+ */
+export interface ClientEvents {
+  /** The cluster's description changed (a node's role, state or membership). */
+  topologyChanged: { readonly previous: TopologySnapshot; readonly next: TopologySnapshot }
+  /** One node's description changed. */
+  nodeChanged: {
+    readonly address: NodeAddress
+    readonly previous: NodeSnapshot
+    readonly next: NodeSnapshot
+  }
+  /** The writable node changed (`null`: none known). */
+  primaryChanged: { readonly previous: NodeAddress | null; readonly next: NodeAddress | null }
+  /** Several nodes are writable at once; writes are refused until one remains. */
+  splitBrainDetected: { readonly nodes: readonly NodeAddress[] }
+  /** A probe succeeded. */
+  heartbeatSucceeded: { readonly address: NodeAddress; readonly durationMS: number }
+  /** A probe failed; the node is marked unknown. */
+  heartbeatFailed: {
+    readonly address: NodeAddress
+    readonly durationMS: number
+    readonly error: ReplicaKitError
+  }
+  /** A call is about to try again after a failed attempt. */
+  retry: RetryEvent
+  /** A probe found something an operator should fix (e.g. the app user can bypass read_only). */
+  warning: { readonly address: NodeAddress; readonly message: string }
+  /** The client was closed. */
+  closed: Readonly<Record<string, never>>
+}
+
+/** The name of a client event. */
+export type ClientEventName = keyof ClientEvents
+
+/**
+ * The typed event surface of a client. Listener errors are caught and re-emitted as `error` on the
+ * process's next tick only when nobody listens; they never break the client.
+ */
+export class ClientEmitter {
+  readonly #emitter = new EventEmitter()
+  readonly #warned = new Set<string>()
+
+  /** Calls `listener` on every `event`. */
+  on<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): this {
+    this.#emitter.on(event, listener)
+    return this
+  }
+
+  /** Calls `listener` on the next `event` only. */
+  once<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): this {
+    this.#emitter.once(event, listener)
+    return this
+  }
+
+  /** Stops calling `listener`. */
+  off<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): this {
+    this.#emitter.off(event, listener)
+    return this
+  }
+
+  /** @internal */
+  protected emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
+    for (const listener of this.#emitter.listeners(event)) {
+      try {
+        ;(listener as (p: ClientEvents[E]) => void)(Object.freeze(payload))
+      } catch {
+        // A listener's bug must not break the client's own work.
+      }
+    }
+  }
+
+  /** @internal */
+  protected removeAllListeners(): void {
+    this.#emitter.removeAllListeners()
+  }
+
+  /** Re-emits the topology's events as client events (plain snapshots). @internal */
+  protected forwardTopologyEvents(topology: Topology): void {
+    topology.on('topologyDescriptionChanged', (e) => {
+      this.emit('topologyChanged', {
+        previous: snapshotTopology(e.previous),
+        next: snapshotTopology(e.next),
+      })
+    })
+    topology.on('nodeDescriptionChanged', (e) => {
+      this.emit('nodeChanged', {
+        address: e.address,
+        previous: snapshotNode(e.previous),
+        next: snapshotNode(e.next),
+      })
+      for (const message of e.next.warnings) {
+        // Say each distinct warning once per client, not on every heartbeat.
+        const key = `${e.address} ${message}`
+        if (this.#warned.has(key)) continue
+        this.#warned.add(key)
+        this.emit('warning', { address: e.address, message })
+      }
+    })
+    topology.on('primaryChanged', (e) => {
+      this.emit('primaryChanged', { previous: e.previous, next: e.next })
+    })
+    topology.on('splitBrainDetected', (e) => {
+      this.emit('splitBrainDetected', { nodes: e.nodes })
+    })
+    topology.on('heartbeatSucceeded', (e) => {
+      this.emit('heartbeatSucceeded', { address: e.address, durationMS: e.durationMS })
+    })
+    topology.on('heartbeatFailed', (e) => {
+      this.emit('heartbeatFailed', { address: e.address, durationMS: e.durationMS, error: e.error })
+    })
+  }
+}
