@@ -1,0 +1,50 @@
+import { OPTION_NAMES, OPTION_TABLE } from './option-table.js'
+
+const CANDIDATES: readonly [string, string][] = OPTION_NAMES.flatMap((name) =>
+  [name, ...OPTION_TABLE[name].aliases].map((key): [string, string] => [key.toLowerCase(), name]),
+)
+
+/**
+ * The option name closest to an unknown `key` (edit distance ≤ 2, case-insensitive), for a
+ * "did you mean …?" hint, or `undefined`.
+ *
+ * @internal
+ */
+export function closestOptionName(key: string): string | undefined {
+  const lower = key.toLowerCase()
+  let best: string | undefined
+  let bestDistance = 3
+  for (const [candidate, name] of CANDIDATES) {
+    const distance = editDistance(lower, candidate, bestDistance)
+    if (distance < bestDistance) {
+      best = name
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/** `; did you mean X?` for an unknown key, or `''`. @internal */
+export function suggestionFor(key: string): string {
+  const name = closestOptionName(key)
+  return name === undefined ? '' : `; did you mean ${name}?`
+}
+
+/** Levenshtein distance of `a` and `b`, giving up (returning `limit`) once it reaches `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    let rowMin = i
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost)
+      current.push(value)
+      rowMin = Math.min(rowMin, value)
+    }
+    if (rowMin >= limit) return limit
+    previous = current
+  }
+  return Math.min(previous[b.length] ?? limit, limit)
+}
