@@ -1,0 +1,489 @@
+import { describe, expect, it, vi } from 'vitest'
+import { ErrorCode, ErrorLabel } from '../../../src/errors/error-codes.js'
+import {
+  NetworkError,
+  NodeStateError,
+  OperationError,
+  ServerSelectionError,
+  TimeoutError,
+} from '../../../src/errors/errors.js'
+import { executeWithRetry } from '../../../src/retry/execute-with-retry.js'
+import type {
+  AttemptContext,
+  RetryableCall,
+  RetryEvent,
+} from '../../../src/retry/execute-with-retry.js'
+import { createRetryPolicy } from '../../../src/retry/retry-policy.js'
+import type { RetryPolicy } from '../../../src/retry/retry-policy.js'
+import type { ReplicaKitError } from '../../../src/errors/errors.js'
+import { createFakeClock } from '../../fixtures/fake-clock.js'
+import type { FakeClock } from '../../fixtures/fake-clock.js'
+
+const network = (node: string): NetworkError =>
+  new NetworkError(`connection reset by ${node}`, { code: ErrorCode.NetworkError, node })
+const notPrimary = (node: string, ...labels: ErrorLabel[]): NodeStateError =>
+  new NodeStateError(`${node} is not primary`, { code: ErrorCode.NotPrimary, node, labels })
+const failed = (node: string): OperationError =>
+  new OperationError(`syntax error on ${node}`, { code: ErrorCode.OperationFailed, node })
+
+interface Harness {
+  readonly clock: FakeClock
+  readonly contexts: AttemptContext[]
+  readonly events: RetryEvent[]
+  readonly failures: Array<[string, ReplicaKitError]>
+  run<T>(overrides: Partial<RetryableCall<T>>): Promise<T>
+}
+
+/**
+ * `select` hands out nodes a:1, b:1, c:1, … in turn; `outcomes[i]` is what attempt i+1 does (an
+ * error to throw, or a value to return). Backoff jitter is 0.5, so the first retry waits 50 ms.
+ */
+function harness(outcomes: unknown[], policy: Partial<RetryPolicy> = {}): Harness {
+  const clock = createFakeClock()
+  const contexts: AttemptContext[] = []
+  const events: RetryEvent[] = []
+  const failures: Array<[string, ReplicaKitError]> = []
+  let attempt = 0
+  const run = <T>(overrides: Partial<RetryableCall<T>>): Promise<T> =>
+    executeWithRetry<T>({
+      kind: 'read',
+      policy: createRetryPolicy({
+        maxRetries: 3,
+        baseBackoffMS: 100,
+        maxBackoffMS: 1_000,
+        ...policy,
+      }),
+      deadlineMS: clock.monotonicMS() + 10_000,
+      clock,
+      random: () => 0.5,
+      select: (ctx) => {
+        contexts.push(ctx)
+        return Promise.resolve(`${String.fromCharCode(96 + ctx.attempt)}:1`)
+      },
+      attempt: () => {
+        const outcome = outcomes[attempt++]
+        return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome as T)
+      },
+      onRetry: (event) => events.push(event),
+      onAttemptFailed: (node, error) => failures.push([node, error]),
+      ...overrides,
+    })
+  return { clock, contexts, events, failures, run }
+}
+
+/** Settles `promise` into a value the test can inspect without an unhandled rejection. */
+function settle<T>(promise: Promise<T>): {
+  readonly state: () => { value?: T; error?: unknown; done: boolean }
+} {
+  let result: { value?: T; error?: unknown; done: boolean } = { done: false }
+  promise.then(
+    (value) => (result = { value, done: true }),
+    (error: unknown) => (result = { error, done: true }),
+  )
+  return { state: () => result }
+}
+
+describe('executeWithRetry: reads', () => {
+  it('returns the first attempt’s result and leaves no timer behind', async () => {
+    const h = harness(['rows'])
+    await expect(h.run({})).resolves.toBe('rows')
+    expect(h.contexts).toHaveLength(1)
+    expect(h.contexts[0]?.attempt).toBe(1)
+    expect(h.contexts[0]?.deprioritized).toEqual([])
+    expect(h.clock.pendingTimerCount).toBe(0)
+  })
+
+  it('retries a retryable error on another node after the jittered backoff', async () => {
+    const h = harness([network('a:1'), 'rows'])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(49)
+    expect(call.state().done).toBe(false)
+    await h.clock.advanceAsync(1)
+    expect(call.state()).toEqual({ value: 'rows', done: true })
+    expect(h.contexts.map((c) => c.deprioritized)).toEqual([[], ['a:1']])
+    expect(h.clock.pendingTimerCount).toBe(0)
+  })
+
+  it('does not retry an error no retry can fix', async () => {
+    const e = failed('a:1')
+    const h = harness([e, 'rows'])
+    await expect(h.run({})).rejects.toBe(e)
+    expect(h.contexts).toHaveLength(1)
+  })
+
+  it('does not retry when retryReads is false', async () => {
+    const e = network('a:1')
+    const h = harness([e, 'rows'], { retryReads: false })
+    await expect(h.run({})).rejects.toBe(e)
+    expect(h.contexts).toHaveLength(1)
+  })
+
+  it('makes at most maxRetries + 1 attempts and reports the last error', async () => {
+    const errors = [network('a:1'), network('b:1'), network('c:1'), 'never']
+    const h = harness(errors, { maxRetries: 2 })
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(errors[2])
+    expect(h.contexts).toHaveLength(3)
+  })
+
+  it('deprioritises every failed node, oldest first, in frozen contexts', async () => {
+    const h = harness([network('a:1'), notPrimary('b:1'), network('c:1'), 'rows'])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('rows')
+    expect(h.contexts.map((c) => c.deprioritized)).toEqual([
+      [],
+      ['a:1'],
+      ['a:1', 'b:1'],
+      ['a:1', 'b:1', 'c:1'],
+    ])
+    for (const ctx of h.contexts) {
+      expect(Object.isFrozen(ctx)).toBe(true)
+      expect(Object.isFrozen(ctx.deprioritized)).toBe(true)
+    }
+  })
+
+  it('lists a node that fails twice only once', async () => {
+    const h = harness([network('a:1'), network('a:1'), 'rows'])
+    const call = settle(h.run({ select: (ctx) => (h.contexts.push(ctx), Promise.resolve('a:1')) }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('rows')
+    expect(h.contexts[2]?.deprioritized).toEqual(['a:1'])
+  })
+
+  it('emits a frozen retry event with the delay before each retry', async () => {
+    const e1: ReplicaKitError = network('a:1')
+    const e2: ReplicaKitError = notPrimary('b:1')
+    const h = harness([e1, e2, 'rows'])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('rows')
+    expect(h.events).toEqual([
+      { attempt: 1, node: 'a:1', error: e1, delayMS: 50 },
+      { attempt: 2, node: 'b:1', error: e2, delayMS: 100 },
+    ])
+    for (const event of h.events) expect(Object.isFrozen(event)).toBe(true)
+  })
+
+  it('reports every failed attempt to onAttemptFailed, retried or not', async () => {
+    const e1: ReplicaKitError = network('a:1')
+    const e2: ReplicaKitError = failed('b:1')
+    const h = harness([e1, e2])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(e2)
+    expect(h.failures).toEqual([
+      ['a:1', e1],
+      ['b:1', e2],
+    ])
+  })
+
+  it('propagates the first selection’s error: no attempt was made', async () => {
+    const e = new ServerSelectionError('no node matches readPreference=secondary', {
+      code: ErrorCode.ServerSelectionTimeout,
+    })
+    const h = harness([])
+    await expect(h.run({ select: () => Promise.reject(e) })).rejects.toBe(e)
+  })
+
+  it('reports the previous attempt’s error when a retry’s selection fails', async () => {
+    const e = network('a:1')
+    const h = harness([e])
+    const selection = new ServerSelectionError('no node', {
+      code: ErrorCode.ServerSelectionTimeout,
+    })
+    const select = vi.fn((ctx: AttemptContext) =>
+      ctx.attempt === 1 ? Promise.resolve('a:1') : Promise.reject(selection),
+    )
+    const call = settle(h.run({ select }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(e)
+    expect(select).toHaveBeenCalledTimes(2)
+  })
+})
+
+describe('executeWithRetry: writes', () => {
+  it('never retries a non-idempotent write after a network error, and reports its outcome unknown', async () => {
+    const e = network('a:1')
+    const h = harness([e, 'ok'])
+    const call = settle(h.run({ kind: 'write' }))
+    await h.clock.advanceAsync(1_000)
+    const error = call.state().error as ReplicaKitError
+    expect(error.code).toBe(ErrorCode.NetworkError)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(false)
+    expect(h.contexts).toHaveLength(1)
+  })
+
+  it('never retries a non-idempotent write on not-primary without NoWritesPerformed', async () => {
+    const e = notPrimary('a:1')
+    const h = harness([e, 'ok'])
+    await expect(h.run({ kind: 'write' })).rejects.toBe(e)
+    expect(h.contexts).toHaveLength(1)
+  })
+
+  it('retries a non-idempotent write whose error proves nothing was written', async () => {
+    const h = harness([notPrimary('a:1', ErrorLabel.NoWritesPerformed), 'ok'])
+    const call = settle(h.run({ kind: 'write' }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('ok')
+    expect(h.contexts).toHaveLength(2)
+  })
+
+  it('retries an idempotent write after a network error', async () => {
+    const h = harness([network('a:1'), 'ok'])
+    const call = settle(h.run({ kind: 'write', idempotent: true }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('ok')
+  })
+
+  it('retries a RetryableWrite-labelled error only when the adapter has retryable writes', async () => {
+    const labelled = (): NetworkError =>
+      new NetworkError('reset', {
+        code: ErrorCode.NetworkError,
+        labels: [ErrorLabel.RetryableWrite],
+      })
+    const without = harness([labelled(), 'ok'])
+    const call1 = settle(without.run({ kind: 'write' }))
+    await without.clock.advanceAsync(1_000)
+    expect(call1.state().error).toBeInstanceOf(NetworkError)
+
+    const capable = harness([labelled(), 'ok'], { retryableWrites: true })
+    const call2 = settle(capable.run({ kind: 'write' }))
+    await capable.clock.advanceAsync(1_000)
+    expect(call2.state().value).toBe('ok')
+  })
+
+  it('retries no write when retryWrites is false', async () => {
+    const e = notPrimary('a:1', ErrorLabel.NoWritesPerformed)
+    const h = harness([e, 'ok'], { retryWrites: false })
+    await expect(h.run({ kind: 'write', idempotent: true })).rejects.toBe(e)
+  })
+
+  it('never lets a retry’s NoWritesPerformed hide an earlier unknown outcome', async () => {
+    const first = network('a:1')
+    const h = harness([first, notPrimary('b:1', ErrorLabel.NoWritesPerformed)], { maxRetries: 1 })
+    const call = settle(h.run({ kind: 'write', idempotent: true }))
+    await h.clock.advanceAsync(1_000)
+    const error = call.state().error as ReplicaKitError
+    expect(error.message).toBe(first.message)
+    expect(error.node).toBe('a:1')
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+  })
+
+  it('reports the first error when every attempt proved nothing was written', async () => {
+    const first = notPrimary('a:1', ErrorLabel.NoWritesPerformed)
+    const h = harness([first, notPrimary('b:1', ErrorLabel.NoWritesPerformed)], { maxRetries: 1 })
+    const call = settle(h.run({ kind: 'write' }))
+    await h.clock.advanceAsync(1_000)
+    const error = call.state().error as ReplicaKitError
+    expect(error).toBe(first)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(false)
+  })
+
+  it('reports the last error that is not NoWritesPerformed', async () => {
+    const middle = network('b:1')
+    const outcomes = [
+      notPrimary('a:1', ErrorLabel.NoWritesPerformed),
+      middle,
+      notPrimary('c:1', ErrorLabel.NoWritesPerformed),
+    ]
+    const h = harness(outcomes, { maxRetries: 2 })
+    const call = settle(h.run({ kind: 'write', idempotent: true }))
+    await h.clock.advanceAsync(1_000)
+    expect((call.state().error as ReplicaKitError).node).toBe('b:1')
+  })
+
+  it('reports the whole write as unknown when an earlier attempt’s outcome was unknown', async () => {
+    const last = failed('b:1')
+    const h = harness([network('a:1'), last])
+    const call = settle(h.run({ kind: 'write', idempotent: true }))
+    await h.clock.advanceAsync(1_000)
+    const error = call.state().error as ReplicaKitError
+    expect(error.code).toBe(ErrorCode.OperationFailed)
+    expect(error.message).toBe(last.message)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+  })
+
+  it('does not label a read’s error with write outcomes', async () => {
+    const e = network('a:1')
+    const h = harness([e], { maxRetries: 0 })
+    await expect(h.run({ kind: 'read' })).rejects.toBe(e)
+    expect(e.hasLabel(ErrorLabel.UnknownOutcome)).toBe(false)
+  })
+})
+
+describe('executeWithRetry: deadline and abort', () => {
+  it('never sleeps past the deadline and ends with OPERATION_TIMEOUT caused by the last error', async () => {
+    const h = harness([], { maxRetries: 1_000, baseBackoffMS: 100, maxBackoffMS: 1_000 })
+    const errors: ReplicaKitError[] = []
+    const attempt = (node: string): Promise<never> => {
+      const e = network(node)
+      errors.push(e)
+      return Promise.reject(e)
+    }
+    let endedAtMS = Number.NaN
+    const call = settle(
+      h.run({ attempt, random: () => 0.99, deadlineMS: 3_000 }).finally(() => {
+        endedAtMS = h.clock.monotonicMS()
+      }),
+    )
+    await h.clock.advanceAsync(10_000)
+    expect(endedAtMS).toBeLessThanOrEqual(3_000)
+    const { error } = call.state()
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+    expect((error as TimeoutError).cause).toBe(errors.at(-1))
+    for (const ctx of h.contexts) expect(ctx.remainingMS()).toBeGreaterThanOrEqual(0)
+    const startsMS = h.events.reduce<number[]>(
+      (acc, e) => [...acc, (acc.at(-1) ?? 0) + e.delayMS],
+      [],
+    )
+    expect(Math.max(...startsMS)).toBeLessThan(3_000)
+    expect(h.events.length).toBeGreaterThan(2)
+    expect(h.clock.pendingTimerCount).toBe(0)
+  })
+
+  it('gives up at once when the backoff would reach the deadline, without sleeping', async () => {
+    const h = harness([network('a:1'), 'rows'])
+    const call = settle(h.run({ random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    expect(h.clock.monotonicMS()).toBe(0)
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(h.events).toEqual([])
+  })
+
+  it('ends an attempt that outlives the deadline, reporting a write’s outcome unknown', async () => {
+    const h = harness([])
+    let seen: AttemptContext | undefined
+    const attempt = (_node: string, ctx: AttemptContext): Promise<never> => {
+      seen = ctx
+      return new Promise<never>(() => undefined) // ignores the signal on purpose
+    }
+    const call = settle(h.run({ kind: 'write', attempt, deadlineMS: 500 }))
+    await h.clock.advanceAsync(499)
+    expect(call.state().done).toBe(false)
+    expect(seen?.remainingMS()).toBe(1)
+    await h.clock.advanceAsync(1)
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(seen?.signal.aborted).toBe(true)
+    expect((seen?.signal.reason as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+  })
+
+  it('aborts promptly mid-backoff with ABORTED caused by the last error', async () => {
+    const e = network('a:1')
+    const h = harness([e, 'rows'], { baseBackoffMS: 1_000 })
+    const controller = new AbortController()
+    const call = settle(h.run({ signal: controller.signal, random: () => 1 }))
+    await h.clock.advanceAsync(100)
+    expect(call.state().done).toBe(false)
+    controller.abort(new Error('user cancelled'))
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error.code).toBe(ErrorCode.Aborted)
+    expect(error.cause).toBe(e)
+    expect(h.contexts).toHaveLength(1)
+    expect(h.clock.pendingTimerCount).toBe(0)
+  })
+
+  it('aborts promptly mid-selection; a write that never started proved nothing written', async () => {
+    const h = harness([])
+    const controller = new AbortController()
+    const reason = new Error('user cancelled')
+    const call = settle(
+      h.run({
+        kind: 'write',
+        signal: controller.signal,
+        select: () => new Promise<string>(() => undefined),
+      }),
+    )
+    await h.clock.advanceAsync(100)
+    controller.abort(reason)
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.Aborted)
+    expect(error.cause).toBe(reason)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(false)
+  })
+
+  it('times out mid-selection with the deadline', async () => {
+    const h = harness([])
+    const call = settle(
+      h.run({ select: () => new Promise<string>(() => undefined), deadlineMS: 300 }),
+    )
+    await h.clock.advanceAsync(300)
+    expect((call.state().error as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+  })
+
+  it('does not start when the signal has already aborted or the deadline has passed', async () => {
+    const select = vi.fn(() => Promise.resolve('a:1'))
+    const h = harness(['rows'])
+    await expect(h.run({ select, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: ErrorCode.Aborted,
+    })
+    await expect(h.run({ select, deadlineMS: 0 })).rejects.toMatchObject({
+      code: ErrorCode.OperationTimeout,
+    })
+    expect(select).not.toHaveBeenCalled()
+    expect(h.clock.pendingTimerCount).toBe(0)
+  })
+})
+
+describe('executeWithRetry: errors from the caller’s own code', () => {
+  it('rethrows a TypeError from the attempt unchanged and unretried', async () => {
+    const bug = new TypeError('conn.qurey is not a function')
+    const h = harness([bug, 'rows'])
+    await expect(h.run({})).rejects.toBe(bug)
+    expect(h.contexts).toHaveLength(1)
+    expect(h.failures).toEqual([])
+  })
+
+  it('rethrows a non-Error value unchanged', async () => {
+    const h = harness([])
+    // User code may reject with anything; the loop must hand it back as it came.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    const attempt = (): Promise<never> => Promise.reject('plain string')
+    await expect(h.run({ attempt })).rejects.toBe('plain string')
+  })
+
+  it('rethrows an error thrown synchronously by select unchanged', async () => {
+    const bug = new RangeError('bad index')
+    const h = harness([])
+    await expect(
+      h.run({
+        select: () => {
+          throw bug
+        },
+      }),
+    ).rejects.toBe(bug)
+  })
+
+  it('rethrows a plain Error after earlier retryable failures, unchanged', async () => {
+    const bug = new Error('user code failed')
+    const h = harness([network('a:1'), bug, 'rows'])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(bug)
+    expect(h.contexts).toHaveLength(2)
+  })
+
+  it('propagates an error thrown by a hook', async () => {
+    const hookBug = new Error('listener failed')
+    const h = harness([network('a:1'), 'rows'])
+    const call = settle(
+      h.run({
+        onRetry: () => {
+          throw hookBug
+        },
+      }),
+    )
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(hookBug)
+  })
+})
