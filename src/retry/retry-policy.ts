@@ -23,15 +23,13 @@ export interface RetryPolicy {
   readonly maxRetries: number
   /** Backoff ceiling before the first retry, ms; doubles per retry (full jitter). Default: `100`. */
   readonly baseBackoffMS: number
-  /** Largest backoff ceiling, ms. Default: `10000`. */
+  /** Largest backoff ceiling, ms. Default: `5000`. */
   readonly maxBackoffMS: number
 }
 
 /**
- * The default retry policy: one retry (STYLE.md §5), backoff 100 ms doubling up to 10 s (the values of
- * node-mongodb-native's backoff). The config defaults table may override each field.
- *
- * @see https://github.com/mongodb/node-mongodb-native/blob/main/src/operations/execute_operation.ts
+ * The default retry policy: one retry (STYLE.md §5), backoff ceiling 100 ms doubling up to 5 s. The
+ * same values as the options table (`src/config/option-table.ts`), which the client uses.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   retryReads: true,
@@ -39,7 +37,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   retryableWrites: false,
   maxRetries: 1,
   baseBackoffMS: 100,
-  maxBackoffMS: 10_000,
+  maxBackoffMS: 5_000,
 })
 
 /**
