@@ -1,0 +1,509 @@
+/**
+ * The MySQL/MariaDB adapter: probes nodes over one dedicated connection each, lends pooled mysql2
+ * connections, reads the GTID of a session's last commit and waits for it on replicas.
+ */
+import { connect as netConnect } from 'node:net'
+import type { Socket } from 'node:net'
+import mysql from 'mysql2/promise'
+import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise'
+import {
+  Backend,
+  ClientClosedError,
+  ErrorCode,
+  ErrorLabel,
+  NodeStateError,
+  NodeType,
+  TimeoutError,
+  splitNodeAddress,
+} from '../../src/adapter.js'
+import type {
+  AcquireOptions,
+  Adapter,
+  AdapterCapabilities,
+  AdapterContext,
+  AdapterFactory,
+  AwaitAppliedOptions,
+  CausalToken,
+  Clock,
+  NodeAddress,
+  ProbeOptions,
+  ProbeResult,
+  ReplicaKitError,
+  ResolvedOptions,
+} from '../../src/adapter.js'
+import {
+  quoteHeartbeatTable,
+  toMysqlConnectionOptions,
+  toMysqlPoolOptions,
+} from './mysql-config.js'
+import { MysqlErrorPhase, mapMysqlError } from './mysql-errors.js'
+import { gtidCovers } from './mysql-gtid.js'
+import { MysqlFlavour, probeRowsToResult } from './mysql-probe.js'
+import type { MysqlProbeRows } from './mysql-probe.js'
+import { readProbeRows } from './mysql-probe-io.js'
+
+/** The connection a MySQL adapter lends: a mysql2 promise `PoolConnection`. */
+export type MysqlConnection = PoolConnection
+
+/** The set name reported when the URI names none. */
+export const DEFAULT_MYSQL_SET_NAME = 'mysql'
+/** Extra time a replication wait gets beyond its server-side timeout before its socket is cut, ms. */
+export const AWAIT_GRACE_MS = 1_000
+/** After an abort, how long a replication wait may still finish (and keep its connection), ms. */
+export const ABORT_GRACE_MS = 250
+/** How long `close()` lets connections quit politely before cutting the sockets, ms. */
+export const CLOSE_GRACE_MS = 500
+
+/** The mysql2 internals the adapter touches (the core connection behind a promise wrapper). */
+interface CoreConnection {
+  readonly stream?: { destroy(): void; readonly destroyed?: boolean }
+  readonly _isMariaDB?: boolean
+  readonly _fatalError?: unknown
+  readonly _protocolError?: unknown
+  readonly _closing?: boolean
+  on?(event: 'error', listener: () => void): unknown
+}
+
+function coreOf(conn: Connection): CoreConnection | undefined {
+  return (conn as unknown as { connection?: CoreConnection }).connection
+}
+
+/** What the adapter remembers of a node from its last probe. */
+interface NodeFacts {
+  readonly flavour: MysqlFlavour
+  readonly type: NodeType
+  readonly atMS: number
+}
+
+class MysqlAdapter implements Adapter<MysqlConnection> {
+  readonly backend = Backend.MySQL
+  readonly capabilities: AdapterCapabilities = Object.freeze({
+    retryableWrites: false,
+    causalTokens: true,
+  })
+  readonly #options: ResolvedOptions
+  readonly #clock: Clock
+  readonly #setName: string
+  readonly #heartbeatTable: string | undefined
+  readonly #pools = new Map<NodeAddress, Pool>()
+  readonly #probeConnections = new Map<NodeAddress, Promise<Connection>>()
+  readonly #probeSockets = new Map<NodeAddress, Socket>()
+  readonly #sockets = new Set<Socket>()
+  readonly #facts = new Map<NodeAddress, NodeFacts>()
+  readonly #heartbeatReady = new Set<NodeAddress>()
+  readonly #variableNames = new Map<NodeAddress, readonly string[]>()
+  /** The `@@last_gtid` last reported per (core) connection, so an old GTID is not reported twice. */
+  readonly #reportedGtid = new WeakMap<object, string>()
+  #closed = false
+
+  constructor(context: AdapterContext) {
+    this.#options = context.options
+    this.#clock = context.clock
+    this.#setName = context.options.replicaSet ?? DEFAULT_MYSQL_SET_NAME
+    const table = context.options.heartbeatTable
+    this.#heartbeatTable = table === undefined ? undefined : quoteHeartbeatTable(table)
+  }
+
+  async probe(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult> {
+    this.#assertOpen(node)
+    const rows = await this.#bounded(node, options.timeoutMS, options.signal, 'probe', async () => {
+      const conn = await this.#probeConnection(node, options.timeoutMS)
+      try {
+        return await readProbeRows(conn, {
+          heartbeatTable: this.#heartbeatTable,
+          heartbeatReady: this.#heartbeatReady.has(node),
+          mayWriteHeartbeat: !this.#otherPrimaryKnown(node),
+          variableNames: this.#variableNames.get(node),
+        })
+      } catch (error: unknown) {
+        this.#dropProbeConnection(node)
+        throw this.toError(error, node)
+      }
+    })
+    this.#variableNames.set(node, rows.variableNames)
+    if (rows.heartbeatReady) this.#heartbeatReady.add(node)
+    else this.#heartbeatReady.delete(node)
+    return this.#toResult(node, rows)
+  }
+
+  #toResult(node: NodeAddress, rows: MysqlProbeRows): ProbeResult {
+    const nowMS = this.#clock.now()
+    const result = probeRowsToResult(rows, node, {
+      setName: this.#setName,
+      nowMS,
+      seeds: this.#options.hosts,
+    })
+    const flavour =
+      result.details?.['flavour'] === MysqlFlavour.MariaDB
+        ? MysqlFlavour.MariaDB
+        : MysqlFlavour.MySQL
+    this.#facts.set(node, { flavour, type: result.type, atMS: nowMS })
+    return result
+  }
+
+  /** Whether another node looked like a primary recently (then no heartbeat is written: split brain). */
+  #otherPrimaryKnown(node: NodeAddress): boolean {
+    const freshMS = 2 * this.#options.heartbeatFrequencyMS + 1_000
+    const now = this.#clock.now()
+    for (const [address, facts] of this.#facts) {
+      if (address !== node && facts.type === NodeType.Primary && now - facts.atMS <= freshMS)
+        return true
+    }
+    return false
+  }
+
+  async acquire(node: NodeAddress, options: AcquireOptions): Promise<MysqlConnection> {
+    this.#assertOpen(node)
+    const pool = this.#pool(node)
+    return new Promise<MysqlConnection>((resolve, reject) => {
+      let settled = false
+      const finish = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#clock.clearTimeout(timer)
+        options.signal?.removeEventListener('abort', onAbort)
+        return true
+      }
+      const onAbort = (): void => {
+        if (finish()) reject(this.#aborted(node, 'acquiring a connection'))
+      }
+      const timer = this.#clock.setTimeout(() => {
+        if (!finish()) return
+        reject(
+          new TimeoutError(
+            `no connection to mysql node ${node} within ${options.timeoutMS} ms: the node does not answer or all maxPoolSize connections are busy`,
+            {
+              code: ErrorCode.ConnectTimeout,
+              node,
+              labels: [ErrorLabel.RetryableRead, ErrorLabel.NoWritesPerformed],
+            },
+          ),
+        )
+      }, options.timeoutMS)
+      if (options.signal?.aborted === true) onAbort()
+      else options.signal?.addEventListener('abort', onAbort, { once: true })
+      pool.getConnection().then(
+        (conn) => {
+          if (finish()) resolve(conn)
+          else conn.release() // the caller gave up: hand it to the next in line
+        },
+        (error: unknown) => {
+          if (finish()) reject(this.#mapError(error, node, MysqlErrorPhase.Connect))
+        },
+      )
+    })
+  }
+
+  release(conn: MysqlConnection, destroy: boolean): void {
+    try {
+      const core = coreOf(conn)
+      const broken =
+        core === undefined ||
+        core._fatalError != null ||
+        core._protocolError != null ||
+        core._closing === true ||
+        core.stream?.destroyed === true
+      if (destroy || broken) this.#destroy(conn)
+      else conn.release()
+    } catch {
+      // release never throws; a connection that cannot be returned is dropped by its pool.
+    }
+  }
+
+  async lastWriteToken(conn: MysqlConnection): Promise<CausalToken | null> {
+    const core = coreOf(conn)
+    if (core?._isMariaDB === false) {
+      // MySQL keeps no per-session "last GTID" variable: the executed set covers the session's write.
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS gtid')
+      const gtid = String(rows[0]?.['gtid'] ?? '').replace(/\s+/g, '')
+      return gtid === '' ? null : { backend: Backend.MySQL, value: gtid }
+    }
+    // MariaDB: the GTID of this session's last commit. Pool connections are reset on release, which
+    // clears it; the remembered value also guards against reporting an older borrow's write.
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid')
+    const gtid = String(rows[0]?.['gtid'] ?? '')
+    const key = (core ?? conn) as object
+    if (gtid === '' || this.#reportedGtid.get(key) === gtid) return null
+    this.#reportedGtid.set(key, gtid)
+    return { backend: Backend.MySQL, value: gtid }
+  }
+
+  async awaitApplied(
+    node: NodeAddress,
+    token: CausalToken,
+    options: AwaitAppliedOptions,
+  ): Promise<boolean> {
+    this.#assertOpen(node)
+    if (token.value.trim() === '') return true
+    if (this.#facts.get(node)?.type === NodeType.Primary) throw this.#refuseOnPrimary(node)
+    const started = this.#clock.monotonicMS()
+    const conn = await this.acquire(node, {
+      timeoutMS: Math.max(1, options.timeoutMS),
+      signal: options.signal,
+    })
+    const remainingMS = Math.max(0, options.timeoutMS - (this.#clock.monotonicMS() - started))
+    const mariadb = coreOf(conn)?._isMariaDB !== false
+    // MASTER_GTID_WAIT waits on gtid_slave_pos, which a primary never advances: on a writable node
+    // the IF skips it (NULL) instead of letting it time out.
+    const sql = mariadb
+      ? 'SELECT IF(@@global.read_only = 1, MASTER_GTID_WAIT(?, ?), NULL) AS applied'
+      : 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?) AS applied'
+    return new Promise<boolean>((resolve, reject) => {
+      let state: 'waiting' | 'done' | 'detached' = 'waiting'
+      let abortTimer: ReturnType<Clock['setTimeout']> | undefined
+      const settle = (): boolean => {
+        if (state !== 'waiting') return false
+        state = 'done'
+        this.#clock.clearTimeout(guard)
+        options.signal?.removeEventListener('abort', onAbort)
+        return true
+      }
+      // A hung node never answers: cut the socket once the server-side bound has long passed.
+      const guard = this.#clock.setTimeout(() => {
+        if (settle()) {
+          this.#destroy(conn)
+          resolve(false)
+        }
+      }, remainingMS + AWAIT_GRACE_MS)
+      // The wait only reads, so an aborted one may finish on its own and keep its connection.
+      const onAbort = (): void => {
+        if (!settle()) return
+        state = 'detached'
+        abortTimer = this.#clock.setTimeout(() => {
+          this.#destroy(conn)
+        }, ABORT_GRACE_MS)
+        reject(this.#aborted(node, 'waiting for replication'))
+      }
+      if (options.signal?.aborted === true) onAbort()
+      else options.signal?.addEventListener('abort', onAbort, { once: true })
+      conn.query<RowDataPacket[]>(sql, [token.value, remainingMS / 1000]).then(
+        ([rows]) => {
+          if (state === 'detached') {
+            if (abortTimer !== undefined) this.#clock.clearTimeout(abortTimer)
+            this.release(conn, false)
+            return
+          }
+          if (!settle()) return
+          this.release(conn, false)
+          const applied: unknown = rows[0]?.['applied']
+          if (applied === null || applied === undefined) {
+            this.#facts.set(node, {
+              flavour: MysqlFlavour.MariaDB,
+              type: NodeType.Primary,
+              atMS: this.#clock.now(),
+            })
+            reject(this.#refuseOnPrimary(node))
+          } else {
+            resolve(Number(applied) === 0)
+          }
+        },
+        (error: unknown) => {
+          const wasWaiting = settle()
+          const mapped = this.#mapError(error, node, MysqlErrorPhase.Execute)
+          this.release(conn, mapped.code === ErrorCode.NetworkError || !wasWaiting)
+          if (wasWaiting) reject(mapped)
+        },
+      )
+    })
+  }
+
+  positionCovers(position: string, token: CausalToken): boolean {
+    return gtidCovers(position, token.value)
+  }
+
+  toError(error: unknown, node: NodeAddress): ReplicaKitError {
+    return this.#mapError(error, node, MysqlErrorPhase.Execute)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const ending: Promise<unknown>[] = [...this.#pools.values()].map((pool) => pool.end())
+    for (const pending of this.#probeConnections.values()) {
+      ending.push(pending.then((conn) => conn.end()))
+    }
+    this.#pools.clear()
+    this.#probeConnections.clear()
+    let timer: ReturnType<Clock['setTimeout']> | undefined
+    await Promise.race([
+      Promise.allSettled(ending),
+      new Promise<void>((resolve) => {
+        timer = this.#clock.setTimeout(resolve, CLOSE_GRACE_MS)
+      }),
+    ])
+    if (timer !== undefined) this.#clock.clearTimeout(timer)
+    // Whatever did not quit in time (busy or hung nodes) is cut now: close() leaves no socket.
+    for (const socket of this.#sockets) socket.destroy()
+    this.#sockets.clear()
+    this.#probeSockets.clear()
+  }
+
+  /** The number of sockets the adapter holds open (tests check that `close()` leaves none). @internal */
+  get openSocketCount(): number {
+    return [...this.#sockets].filter((s) => !s.destroyed).length
+  }
+
+  #mapError(error: unknown, node: NodeAddress, phase: MysqlErrorPhase): ReplicaKitError {
+    return mapMysqlError(error, node, { phase, password: this.#options.password })
+  }
+
+  #assertOpen(node: NodeAddress): void {
+    if (this.#closed) {
+      throw new ClientClosedError(`the client is closed: no more calls to mysql node ${node}`, {
+        code: ErrorCode.ClientClosed,
+        node,
+      })
+    }
+  }
+
+  #aborted(node: NodeAddress, what: string): TimeoutError {
+    return new TimeoutError(`aborted while ${what} on mysql node ${node}`, {
+      code: ErrorCode.Aborted,
+      node,
+      labels: [ErrorLabel.RetryableRead],
+    })
+  }
+
+  #refuseOnPrimary(node: NodeAddress): NodeStateError {
+    return new NodeStateError(
+      `mysql node ${node} is writable (a primary): replication waits run only on replicas, re-probe the topology`,
+      { code: ErrorCode.NotSupported, node, labels: [ErrorLabel.NodeStateChange] },
+    )
+  }
+
+  /** A socket factory for mysql2 that registers every socket, so `close()` can cut them all. */
+  #socketFactory(node: NodeAddress, onSocket?: (socket: Socket) => void): () => Socket {
+    const { host, port } = splitNodeAddress(node)
+    return () => {
+      const socket = netConnect({
+        host,
+        port,
+        noDelay: true,
+        keepAlive: true,
+        keepAliveInitialDelay: 10_000,
+      })
+      this.#sockets.add(socket)
+      socket.once('close', () => this.#sockets.delete(socket))
+      if (this.#closed) socket.destroy()
+      onSocket?.(socket)
+      return socket
+    }
+  }
+
+  #pool(node: NodeAddress): Pool {
+    let pool = this.#pools.get(node)
+    if (pool === undefined) {
+      pool = mysql.createPool({
+        ...toMysqlPoolOptions(this.#options, node),
+        // Each borrow starts clean: an open transaction, session variables and @@last_gtid of the
+        // previous borrower are reset (COM_RESET_CONNECTION) before the connection is reused.
+        resetOnRelease: true,
+        stream: this.#socketFactory(node),
+      })
+      // An idle pooled connection whose server dies emits 'error'; never let that reach the process.
+      pool.pool.on('connection', (core: CoreConnection) => core.on?.('error', () => undefined))
+      this.#pools.set(node, pool)
+    }
+    return pool
+  }
+
+  #probeConnection(node: NodeAddress, timeoutMS: number): Promise<Connection> {
+    let pending = this.#probeConnections.get(node)
+    if (pending === undefined) {
+      const connectTimeoutMS = Math.min(this.#options.connectTimeoutMS, timeoutMS)
+      pending = mysql
+        .createConnection({
+          ...toMysqlConnectionOptions(this.#options, node, connectTimeoutMS),
+          stream: this.#socketFactory(node, (socket) => this.#probeSockets.set(node, socket)),
+        })
+        .then((conn) => {
+          conn.on('error', () => this.#dropProbeConnection(node))
+          return conn
+        })
+      const stored = pending
+      stored.catch((error: unknown) => {
+        if (this.#probeConnections.get(node) === stored) this.#dropProbeConnection(node)
+        return error
+      })
+      this.#probeConnections.set(node, stored)
+      return stored.catch((error: unknown) => {
+        throw this.#mapError(error, node, MysqlErrorPhase.Connect)
+      })
+    }
+    return pending
+  }
+
+  #dropProbeConnection(node: NodeAddress): void {
+    this.#probeConnections.delete(node)
+    this.#probeSockets.get(node)?.destroy()
+    this.#probeSockets.delete(node)
+  }
+
+  #destroy(conn: Connection): void {
+    try {
+      conn.destroy()
+    } finally {
+      coreOf(conn)?.stream?.destroy()
+    }
+  }
+
+  /** Runs `work`, bounded by `timeoutMS` and `signal`; on either, cuts the node's probe socket. */
+  #bounded<T>(
+    node: NodeAddress,
+    timeoutMS: number,
+    signal: AbortSignal | undefined,
+    what: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false
+      const settle = (): boolean => {
+        if (settled) return false
+        settled = true
+        this.#clock.clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        return true
+      }
+      const onAbort = (): void => {
+        if (!settle()) return
+        this.#dropProbeConnection(node)
+        reject(this.#aborted(node, what))
+      }
+      const timer = this.#clock.setTimeout(() => {
+        if (!settle()) return
+        this.#dropProbeConnection(node)
+        reject(
+          new TimeoutError(`mysql node ${node} did not answer the ${what} within ${timeoutMS} ms`, {
+            code: ErrorCode.OperationTimeout,
+            node,
+            labels: [ErrorLabel.RetryableRead],
+          }),
+        )
+      }, timeoutMS)
+      if (signal?.aborted === true) {
+        onAbort()
+        return
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      work().then(
+        (value) => {
+          if (settle()) resolve(value)
+        },
+        (error: unknown) => {
+          if (settle()) reject(error instanceof Error ? error : new Error(String(error)))
+        },
+      )
+    })
+  }
+}
+
+/**
+ * Creates the MySQL/MariaDB adapter (the factory the `replicakit/mysql` entry point exports).
+ *
+ * ```ts
+ * const adapter = createMysqlAdapter({ options, clock: systemClock })
+ * const result = await adapter.probe('127.0.0.1:3307', { timeoutMS: 2000 })
+ * ```
+ */
+export const createMysqlAdapter: AdapterFactory<MysqlConnection> = (context) =>
+  new MysqlAdapter(context)
