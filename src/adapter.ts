@@ -95,7 +95,6 @@ export interface Adapter<Conn = unknown> {
   close(): Promise<void>
 }
 
-export type { ReplicaKitError } from './errors/errors.js'
 export type { NodeAddress } from './topology/node-address.js'
 export type { NodeDescription, ProbeResult, Tags } from './topology/node-description.js'
 export type { ResolvedOptions } from './config/options.js'

@@ -72,7 +72,7 @@ export class ClientEmitter {
   protected emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
     for (const listener of this.#emitter.listeners(event)) {
       try {
-        ;(listener as (p: ClientEvents[E]) => void)(Object.freeze(payload))
+        ;(listener as (p: ClientEvents[E]) => void)(Object.freeze({ ...payload }) as ClientEvents[E])
       } catch {
         // A listener's bug must not break the client's own work.
       }

@@ -39,7 +39,7 @@ export async function selectNode(
   for (;;) {
     if (request.signal.aborted) throw abortReason(request.signal)
     const description = topology.description
-    if (request.selector.kind === 'write' && description.conflictingPrimaries.length > 1) {
+    if (request.selector.kind === 'write' && description.conflictingPrimaries.length > 0) {
       throw splitBrainError(description)
     }
     const suitable = selectNodes(description, request.selector, {
