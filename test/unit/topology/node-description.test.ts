@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest'
+import { ErrorCode } from '../../../src/errors/error-codes.js'
+import { NetworkError } from '../../../src/errors/errors.js'
+import {
+  NodeState,
+  NodeType,
+  compareTopologyVersion,
+  createNodeDescription,
+  createUnknownNodeDescription,
+  defaultNodeState,
+  nodeDescriptionEquals,
+} from '../../../src/topology/node-description.js'
+
+const at = { rttMS: 4, now: 1234 }
+
+describe('createNodeDescription', () => {
+  it('copies the probe, lower-cases member addresses and fills defaults', () => {
+    const nd = createNodeDescription(
+      'a:1',
+      { type: NodeType.Secondary, setName: 'rs', hosts: ['A:1', 'B:1'], primary: 'B:1', me: 'A:1' },
+      at,
+    )
+    expect(nd).toMatchObject({
+      address: 'a:1',
+      type: NodeType.Secondary,
+      state: NodeState.Secondary,
+      hosts: ['a:1', 'b:1'],
+      primary: 'b:1',
+      me: 'a:1',
+      roundTripTimeMS: 4,
+      lastUpdateTime: 1234,
+      setVersion: null,
+      electionId: null,
+      minWireVersion: 0,
+      logicalSessionTimeoutMinutes: null,
+      error: null,
+    })
+    expect(Object.isFrozen(nd)).toBe(true)
+  })
+
+  it('keeps a state the probe gives', () => {
+    const nd = createNodeDescription('a:1', { type: NodeType.Other, state: NodeState.Rollback }, at)
+    expect(nd.state).toBe(NodeState.Rollback)
+  })
+
+  it('makes a failed probe an Unknown node that is DOWN, with the error and no RTT', () => {
+    const error = new NetworkError('refused', { code: ErrorCode.NetworkError })
+    const nd = createNodeDescription('a:1', error, at)
+    expect(nd).toMatchObject({
+      type: NodeType.Unknown,
+      state: NodeState.Down,
+      error,
+      roundTripTimeMS: null,
+      lastUpdateTime: 1234,
+    })
+  })
+})
+
+describe('createUnknownNodeDescription', () => {
+  it('is the SDAM default description', () => {
+    const nd = createUnknownNodeDescription('a:1')
+    expect(nd).toMatchObject({
+      type: NodeType.Unknown,
+      state: NodeState.Unknown,
+      error: null,
+      hosts: [],
+      lastUpdateTime: 0,
+      topologyVersion: null,
+    })
+  })
+
+  it('can carry a topologyVersion and be PossiblePrimary', () => {
+    const nd = createUnknownNodeDescription('a:1', null, {
+      type: NodeType.PossiblePrimary,
+      topologyVersion: { processId: 'p', counter: 3 },
+    })
+    expect([nd.type, nd.topologyVersion?.counter]).toEqual([NodeType.PossiblePrimary, 3])
+  })
+})
+
+describe('defaultNodeState', () => {
+  it('maps every type', () => {
+    expect(defaultNodeState(NodeType.Primary)).toBe(NodeState.Primary)
+    expect(defaultNodeState(NodeType.Standalone)).toBe(NodeState.Primary)
+    expect(defaultNodeState(NodeType.Arbiter)).toBe(NodeState.Arbiter)
+    expect(defaultNodeState(NodeType.Other)).toBe(NodeState.Recovering)
+    expect(defaultNodeState(NodeType.Ghost)).toBe(NodeState.Startup)
+    expect(defaultNodeState(NodeType.Peer)).toBe(NodeState.Peer)
+    expect(defaultNodeState(NodeType.Router)).toBe(NodeState.Unknown)
+    expect(defaultNodeState(NodeType.Unknown)).toBe(NodeState.Unknown)
+    expect(defaultNodeState(NodeType.Unknown, true)).toBe(NodeState.Down)
+  })
+})
+
+describe('nodeDescriptionEquals', () => {
+  const base = { type: NodeType.Secondary, setName: 'rs', hosts: ['a:1', 'b:1'], tags: { dc: 'x' } }
+
+  it('ignores RTT, lag, position, last write and update time', () => {
+    const a = createNodeDescription('a:1', { ...base, lagMS: 1, lastWriteDate: 1 }, at)
+    const b = createNodeDescription(
+      'a:1',
+      { ...base, lagMS: 9, position: 'g', lastWriteDate: 2 },
+      {
+        rttMS: 80,
+        now: 99,
+      },
+    )
+    expect(nodeDescriptionEquals(a, b)).toBe(true)
+  })
+
+  it('treats member lists as sets', () => {
+    const a = createNodeDescription('a:1', base, at)
+    const b = createNodeDescription('a:1', { ...base, hosts: ['b:1', 'a:1'] }, at)
+    expect(nodeDescriptionEquals(a, b)).toBe(true)
+  })
+
+  it('sees type, tags, setVersion, topologyVersion, error and warning changes', () => {
+    const a = createNodeDescription('a:1', base, at)
+    const changed = [
+      { ...base, type: NodeType.Primary },
+      { ...base, tags: { dc: 'y' } },
+      { ...base, setVersion: 2 },
+      { ...base, topologyVersion: { processId: 'p', counter: 1 } },
+      { ...base, warnings: ['read_only is off'] },
+    ]
+    for (const probe of changed) {
+      expect(nodeDescriptionEquals(a, createNodeDescription('a:1', probe, at))).toBe(false)
+    }
+    const e1 = new NetworkError('x', { code: ErrorCode.NetworkError })
+    const e2 = new NetworkError('y', { code: ErrorCode.NetworkError })
+    expect(
+      nodeDescriptionEquals(
+        createNodeDescription('a:1', e1, at),
+        createNodeDescription('a:1', e2, at),
+      ),
+    ).toBe(false)
+  })
+})
+
+describe('compareTopologyVersion', () => {
+  it('treats missing or different-process versions as newer, else compares counters', () => {
+    const v = (processId: string, counter: number) => ({ processId, counter })
+    expect(compareTopologyVersion(null, v('p', 1))).toBeLessThan(0)
+    expect(compareTopologyVersion(v('p', 1), null)).toBeLessThan(0)
+    expect(compareTopologyVersion(v('p', 5), v('q', 1))).toBeLessThan(0)
+    expect(compareTopologyVersion(v('p', 2), v('p', 1))).toBeGreaterThan(0)
+    expect(compareTopologyVersion(v('p', 1), v('p', 1))).toBe(0)
+  })
+})

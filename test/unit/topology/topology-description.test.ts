@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../../src/errors/errors.js'
+import { NodeType, createNodeDescription } from '../../../src/topology/node-description.js'
+import type { NodeDescription, ProbeResult } from '../../../src/topology/node-description.js'
+import {
+  PrimaryConflict,
+  TopologyType,
+  createTopologyDescription,
+  primaryAddress,
+  topologyDescriptionEquals,
+  updateTopologyDescription,
+} from '../../../src/topology/topology-description.js'
+import type {
+  TopologyDescription,
+  TopologyRulesOptions,
+} from '../../../src/topology/topology-description.js'
+
+const HOSTS = ['a:3306', 'b:3306', 'c:3306']
+
+function node(
+  address: string,
+  probe: Partial<ProbeResult> & Pick<ProbeResult, 'type'>,
+): NodeDescription {
+  return createNodeDescription(address, probe, { rttMS: 1, now: 1000 })
+}
+
+const primary = (address: string, extra: Partial<ProbeResult> = {}): NodeDescription =>
+  node(address, { type: NodeType.Primary, setName: 'rs', hosts: HOSTS, ...extra })
+const secondary = (address: string, extra: Partial<ProbeResult> = {}): NodeDescription =>
+  node(address, { type: NodeType.Secondary, setName: 'rs', hosts: HOSTS, ...extra })
+
+function apply(options: TopologyRulesOptions, ...updates: NodeDescription[]): TopologyDescription {
+  return updates.reduce(
+    (td, nd) => updateTopologyDescription(td, nd, options),
+    createTopologyDescription(options),
+  )
+}
+
+describe('createTopologyDescription', () => {
+  it('starts with every seed Unknown, de-duplicated and lower-cased', () => {
+    const td = createTopologyDescription({ seeds: ['A:1', 'a:1', 'b:1'] })
+    expect([...td.nodes.keys()]).toEqual(['a:1', 'b:1'])
+    expect([...td.nodes.values()].every((n) => n.type === NodeType.Unknown)).toBe(true)
+    expect(td.type).toBe(TopologyType.Unknown)
+    expect(Object.isFrozen(td)).toBe(true)
+  })
+
+  it('picks the initial type from the options', () => {
+    expect(createTopologyDescription({ seeds: ['a:1'], directConnection: true }).type).toBe(
+      'Single',
+    )
+    expect(createTopologyDescription({ seeds: ['a:1'], loadBalanced: true }).type).toBe(
+      'LoadBalanced',
+    )
+    const rs = createTopologyDescription({ seeds: ['a:1'], setName: 'rs' })
+    expect([rs.type, rs.setName]).toEqual(['ReplicaSetNoPrimary', 'rs'])
+  })
+
+  it('refuses a direct connection to several seeds', () => {
+    expect(() =>
+      createTopologyDescription({ seeds: ['a:1', 'b:1'], directConnection: true }),
+    ).toThrow(ConfigError)
+  })
+})
+
+describe('updateTopologyDescription', () => {
+  const sdam: TopologyRulesOptions = { seeds: ['a:3306'] }
+
+  it('discovers the members from the primary', () => {
+    const td = apply(sdam, primary('a:3306'))
+    expect(td.type).toBe(TopologyType.ReplicaSetWithPrimary)
+    expect([...td.nodes.keys()].sort()).toEqual(HOSTS)
+    expect(primaryAddress(td)).toBe('a:3306')
+  })
+
+  it('ignores a report from a node that is not in the topology', () => {
+    const td = apply(sdam, primary('a:3306'))
+    expect(updateTopologyDescription(td, primary('z:3306'), sdam)).toBe(td)
+  })
+
+  it('ignores a report with an older topologyVersion', () => {
+    const td = apply(sdam, primary('a:3306', { topologyVersion: { processId: 'p', counter: 2 } }))
+    const older = secondary('a:3306', { topologyVersion: { processId: 'p', counter: 1 } })
+    expect(updateTopologyDescription(td, older, sdam)).toBe(td)
+  })
+
+  it('in sdam mode a new primary without election markers invalidates the old one', () => {
+    const td = apply(sdam, primary('a:3306'), primary('b:3306'))
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+    expect(td.nodes.get('a:3306')?.error?.message).toContain('discovery of newer primary')
+    expect(primaryAddress(td)).toBe('b:3306')
+    expect(td.conflictingPrimaries).toEqual([])
+  })
+
+  it('orders election markers before setVersion for backends without wire versions', () => {
+    const options = { seeds: ['a:3306'] }
+    const td = apply(
+      options,
+      primary('a:3306', { electionId: '02', setVersion: 1 }),
+      primary('b:3306', { electionId: '01', setVersion: 9 }),
+    )
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+    expect(td.nodes.get('b:3306')?.error?.message).toContain('electionId/setVersion mismatch')
+    expect([td.maxElectionId, td.maxSetVersion]).toEqual(['02', 1])
+  })
+
+  it('keeps logicalSessionTimeoutMinutes at the smallest data-bearing value, null if any lacks it', () => {
+    const withTimeouts = apply(
+      sdam,
+      primary('a:3306', { logicalSessionTimeoutMinutes: 30 }),
+      secondary('b:3306', { logicalSessionTimeoutMinutes: 10 }),
+    )
+    expect(withTimeouts.logicalSessionTimeoutMinutes).toBe(10)
+    const oneMissing = updateTopologyDescription(withTimeouts, secondary('c:3306'), sdam)
+    expect(oneMissing.logicalSessionTimeoutMinutes).toBeNull()
+  })
+
+  it('checks wire versions only when a range is configured', () => {
+    const old = primary('a:3306', { maxWireVersion: 2 })
+    expect(apply(sdam, old).compatibilityError).toBeNull()
+    const checked = apply({ ...sdam, wireVersionRange: { min: 8, max: 25 } }, old)
+    expect(checked.compatibilityError).toMatch(/a:3306 reports wire version 2.*at least 8/)
+  })
+
+  it('builds a Peer topology from ring members and drops non-peers', () => {
+    const options = { seeds: ['a:9042', 'x:9042'] }
+    const peer = node('a:9042', { type: NodeType.Peer, hosts: ['a:9042', 'b:9042'] })
+    const td = apply(options, peer, node('x:9042', { type: NodeType.Standalone }))
+    expect(td.type).toBe(TopologyType.Peer)
+    expect([...td.nodes.keys()].sort()).toEqual(['a:9042', 'b:9042'])
+  })
+})
+
+describe('primaryConflict: refuse', () => {
+  const refuse: TopologyRulesOptions = {
+    seeds: ['a:3306'],
+    primaryConflict: PrimaryConflict.Refuse,
+  }
+
+  it('keeps both primaries, records the conflict and reports no primary', () => {
+    const td = apply(refuse, primary('a:3306'), secondary('c:3306'), primary('b:3306'))
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+    expect(td.nodes.get('b:3306')?.type).toBe(NodeType.Primary)
+    expect(td.conflictingPrimaries).toEqual(['a:3306', 'b:3306'])
+    expect(td.type).toBe(TopologyType.ReplicaSetNoPrimary)
+    expect(primaryAddress(td)).toBeNull()
+  })
+
+  it('keeps a conflicting primary that the other primary does not list', () => {
+    const td = apply(refuse, primary('a:3306'), primary('b:3306', { hosts: ['b:3306', 'c:3306'] }))
+    expect(td.nodes.has('a:3306')).toBe(true)
+    expect(td.conflictingPrimaries).toEqual(['a:3306', 'b:3306'])
+  })
+
+  it('stays in conflict while both keep reporting primary', () => {
+    const conflict = apply(refuse, primary('a:3306'), primary('b:3306'))
+    const again = updateTopologyDescription(conflict, primary('a:3306'), refuse)
+    expect(again.conflictingPrimaries).toEqual(['a:3306', 'b:3306'])
+    expect(again.type).toBe(TopologyType.ReplicaSetNoPrimary)
+  })
+
+  it('clears the conflict when one of them reports it is no longer primary', () => {
+    const conflict = apply(refuse, primary('a:3306'), primary('b:3306'))
+    const td = updateTopologyDescription(conflict, secondary('a:3306'), refuse)
+    expect(td.conflictingPrimaries).toEqual([])
+    expect(td.type).toBe(TopologyType.ReplicaSetWithPrimary)
+    expect(primaryAddress(td)).toBe('b:3306')
+  })
+
+  it('clears the conflict when one of them becomes Unknown', () => {
+    const conflict = apply(refuse, primary('a:3306'), primary('b:3306'))
+    const down = createNodeDescription(
+      'b:3306',
+      { type: NodeType.Unknown },
+      { rttMS: null, now: 0 },
+    )
+    const td = updateTopologyDescription(conflict, down, refuse)
+    expect(td.conflictingPrimaries).toEqual([])
+    expect(primaryAddress(td)).toBe('a:3306')
+  })
+
+  it('falls back to the SDAM rule when the primaries carry election markers', () => {
+    const td = apply(
+      refuse,
+      primary('a:3306', { electionId: '01' }),
+      primary('b:3306', { electionId: '02' }),
+    )
+    expect(td.conflictingPrimaries).toEqual([])
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+    expect(primaryAddress(td)).toBe('b:3306')
+  })
+
+  it('records a third claimant too', () => {
+    const td = apply(refuse, primary('a:3306'), primary('b:3306'), primary('c:3306'))
+    expect(td.conflictingPrimaries).toEqual(['a:3306', 'b:3306', 'c:3306'])
+  })
+})
+
+describe('topologyDescriptionEquals', () => {
+  it('ignores RTT-only changes and sees type changes', () => {
+    const options = { seeds: ['a:3306'] }
+    const td = apply(options, primary('a:3306'))
+    const fasterRtt = createNodeDescription(
+      'a:3306',
+      { type: NodeType.Primary, setName: 'rs', hosts: HOSTS },
+      { rttMS: 99, now: 5000 },
+    )
+    expect(topologyDescriptionEquals(td, updateTopologyDescription(td, fasterRtt, options))).toBe(
+      true,
+    )
+    expect(
+      topologyDescriptionEquals(td, updateTopologyDescription(td, secondary('a:3306'), options)),
+    ).toBe(false)
+  })
+})

@@ -1,0 +1,332 @@
+import { describe, expect, it } from 'vitest'
+import { ErrorCode, ErrorLabel } from '../../../src/errors/error-codes.js'
+import { NetworkError, NodeStateError } from '../../../src/errors/errors.js'
+import type { TopologyEvents } from '../../../src/events/events.js'
+import { NodeType } from '../../../src/topology/node-description.js'
+import type { ProbeResult } from '../../../src/topology/node-description.js'
+import { TopologyType } from '../../../src/topology/topology-description.js'
+import { Topology } from '../../../src/topology/topology.js'
+import type { TopologyOptions } from '../../../src/topology/topology.js'
+import { createFakeClock } from '../../fixtures/fake-clock.js'
+import { scriptedProbe } from './probe-script.js'
+import type { ProbeStep } from './probe-script.js'
+
+const HOSTS = ['a:3306', 'b:3306']
+const asPrimary: ProbeResult = { type: NodeType.Primary, setName: 'rs', hosts: HOSTS }
+const asSecondary: ProbeResult = { type: NodeType.Secondary, setName: 'rs', hosts: HOSTS }
+
+/** A topology whose probe answers by `step(address, n)`, recording every event by name. */
+function setup(
+  step: (address: string, n: number) => ProbeStep,
+  options: TopologyOptions = {},
+  seeds = ['a:3306'],
+) {
+  const clock = createFakeClock()
+  const scripted = scriptedProbe(clock, step)
+  const topology = new Topology({
+    seeds,
+    clock,
+    probe: scripted.probe,
+    options: { heartbeatFrequencyMS: 10_000, connectTimeoutMS: 1_000, ...options },
+  })
+  const events: { name: keyof TopologyEvents; event: TopologyEvents[keyof TopologyEvents] }[] = []
+  const names: (keyof TopologyEvents)[] = [
+    'topologyOpened',
+    'topologyClosed',
+    'topologyDescriptionChanged',
+    'nodeOpened',
+    'nodeClosed',
+    'nodeDescriptionChanged',
+    'primaryChanged',
+    'splitBrainDetected',
+    'heartbeatStarted',
+    'heartbeatSucceeded',
+    'heartbeatFailed',
+  ]
+  for (const name of names) topology.on(name, (event) => events.push({ name, event }))
+  const named = <K extends keyof TopologyEvents>(name: K): TopologyEvents[K][] =>
+    events.filter((e) => e.name === name).map((e) => e.event as TopologyEvents[K])
+  return { clock, topology, events, named, ...scripted }
+}
+
+const primaryAB = (address: string): ProbeStep => ({
+  result: address === 'a:3306' ? asPrimary : asSecondary,
+})
+
+describe('Topology', () => {
+  it('opens, discovers members from the primary and monitors them', async () => {
+    const { clock, topology, events, callsTo } = setup(primaryAB)
+    topology.start()
+    await clock.flush()
+    expect(events.slice(0, 3).map((e) => e.name)).toEqual([
+      'topologyOpened',
+      'topologyDescriptionChanged',
+      'nodeOpened',
+    ])
+    expect(topology.description.type).toBe(TopologyType.ReplicaSetWithPrimary)
+    expect(topology.description.nodes.get('b:3306')?.type).toBe(NodeType.Secondary)
+    expect([callsTo('a:3306'), callsTo('b:3306')]).toEqual([[0], [0]])
+    await topology.close()
+  })
+
+  it('emits primaryChanged on discovery and on failover', async () => {
+    const { clock, topology, named } = setup((address, n) =>
+      address === 'a:3306'
+        ? { result: n === 1 ? asPrimary : asSecondary }
+        : { result: n === 1 ? asSecondary : asPrimary },
+    )
+    topology.start()
+    await clock.advanceAsync(10_000)
+    expect(named('primaryChanged').map((e) => [e.previous, e.next])).toEqual([
+      [null, 'a:3306'],
+      ['a:3306', null],
+      [null, 'b:3306'],
+    ])
+    await topology.close()
+  })
+
+  it('stops monitoring a node the primary no longer lists', async () => {
+    const { clock, topology, named, callsTo } = setup(
+      (address) => ({
+        result: address === 'a:3306' ? { ...asPrimary, hosts: ['a:3306'] } : asSecondary,
+      }),
+      {},
+      ['a:3306', 'x:3306'],
+    )
+    topology.start()
+    await clock.advanceAsync(30_000)
+    expect(named('nodeClosed').map((e) => e.address)).toEqual(['x:3306'])
+    expect(topology.description.nodes.has('x:3306')).toBe(false)
+    expect(callsTo('x:3306')).toEqual([0])
+    await topology.close()
+  })
+
+  it('marks a node Unknown when its probe times out, and clears its pool', async () => {
+    const { clock, topology, named } = setup(
+      (address, n) => (n === 1 ? primaryAB(address) : { hang: true }),
+      {},
+      ['a:3306'],
+    )
+    topology.start()
+    await clock.advanceAsync(10_000 + 999)
+    expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+    await clock.advanceAsync(1)
+    const a = topology.description.nodes.get('a:3306')
+    expect([a?.type, a?.error?.code, a?.roundTripTimeMS]).toEqual([
+      NodeType.Unknown,
+      ErrorCode.ConnectTimeout,
+      null,
+    ])
+    expect(named('heartbeatFailed')[0]?.error.code).toBe(ErrorCode.ConnectTimeout)
+    expect(topology.nodeGeneration('a:3306')).toBe(1)
+    expect(topology.description.type).toBe(TopologyType.ReplicaSetNoPrimary)
+    await topology.close()
+  })
+
+  it('records heartbeat durations and keeps RTT-only changes out of nodeDescriptionChanged', async () => {
+    const { clock, topology, named } = setup(
+      (address, n) => ({ ...primaryAB(address), delayMS: n * 10 }),
+      {},
+      ['a:3306', 'b:3306'],
+    )
+    topology.start()
+    await clock.advanceAsync(10_010 + 20)
+    expect(
+      named('heartbeatSucceeded')
+        .filter((e) => e.address === 'a:3306')
+        .map((e) => e.durationMS),
+    ).toEqual([10, 20])
+    expect(named('nodeDescriptionChanged').filter((e) => e.address === 'a:3306')).toHaveLength(1)
+    expect(topology.description.nodes.get('a:3306')?.roundTripTimeMS).toBeCloseTo(
+      0.2 * 20 + 0.8 * 10,
+    )
+    await topology.close()
+  })
+
+  describe('markNodeUnknown', () => {
+    const notPrimary = new NodeStateError('a:3306 is read-only', {
+      code: ErrorCode.NotPrimary,
+      labels: [ErrorLabel.NodeStateChange],
+    })
+    const reset = new NetworkError('connection reset', { code: ErrorCode.NetworkError })
+
+    it('makes a node Unknown on a state change and re-checks it within 500 ms, keeping the pool', async () => {
+      const { clock, topology, callsTo } = setup(primaryAB)
+      topology.start()
+      await clock.advanceAsync(100)
+      expect(topology.markNodeUnknown('a:3306', notPrimary)).toBe(true)
+      expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+      expect(topology.nodeGeneration('a:3306')).toBe(0)
+      await clock.advanceAsync(400)
+      expect(callsTo('a:3306')).toEqual([0, 500])
+      expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+      await topology.close()
+    })
+
+    it('clears the pool on a network error without an immediate check', async () => {
+      const { clock, topology, callsTo } = setup(primaryAB)
+      topology.start()
+      await clock.advanceAsync(100)
+      expect(topology.markNodeUnknown('a:3306', reset)).toBe(true)
+      expect(topology.nodeGeneration('a:3306')).toBe(1)
+      await clock.advanceAsync(5_000)
+      expect(callsTo('a:3306')).toEqual([0])
+      await topology.close()
+    })
+
+    it('ignores errors from an older pool generation or an older topologyVersion', async () => {
+      const tv = { processId: 'p', counter: 5 }
+      const { clock, topology } = setup((address) =>
+        address === 'a:3306'
+          ? { result: { ...asPrimary, topologyVersion: tv } }
+          : primaryAB(address),
+      )
+      topology.start()
+      await clock.flush()
+      topology.markNodeUnknown('a:3306', reset)
+      await clock.advanceAsync(10_000)
+      expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+      expect(topology.markNodeUnknown('a:3306', reset, { generation: 0 })).toBe(false)
+      expect(topology.markNodeUnknown('a:3306', notPrimary, { topologyVersion: tv })).toBe(false)
+      expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+      await topology.close()
+    })
+  })
+
+  describe('waitForDescriptionChange', () => {
+    it('resolves on the next change', async () => {
+      const { clock, topology } = setup(primaryAB)
+      let resolved = false
+      const wait = topology.waitForDescriptionChange({ timeoutMS: 60_000 }).then(() => {
+        resolved = true
+      })
+      await clock.flush()
+      expect(resolved).toBe(false)
+      topology.start()
+      await wait
+      expect(resolved).toBe(true)
+      await topology.close()
+    })
+
+    it('resolves when the bound passes, and leaves no timer', async () => {
+      const { clock, topology } = setup(() => ({ hang: true }))
+      let resolved = false
+      void topology.waitForDescriptionChange({ timeoutMS: 300 }).then(() => {
+        resolved = true
+      })
+      await clock.advanceAsync(299)
+      expect(resolved).toBe(false)
+      await clock.advanceAsync(1)
+      expect(resolved).toBe(true)
+      expect(clock.pendingTimerCount).toBe(0)
+    })
+
+    it('rejects when the signal aborts and resolves when the topology closes', async () => {
+      const { clock, topology } = setup(() => ({ hang: true }))
+      const controller = new AbortController()
+      const aborted = topology.waitForDescriptionChange({
+        signal: controller.signal,
+        timeoutMS: 10_000,
+      })
+      controller.abort(new Error('caller gave up'))
+      await expect(aborted).rejects.toThrow('caller gave up')
+      const closing = topology.waitForDescriptionChange({ timeoutMS: 10_000 })
+      await topology.close()
+      await expect(closing).resolves.toBeUndefined()
+      expect(clock.pendingTimerCount).toBe(0)
+    })
+  })
+
+  describe('close', () => {
+    it('stops every monitor, leaves no timer, aborts probes and is idempotent', async () => {
+      const { clock, topology, calls, named } = setup((address) =>
+        address === 'a:3306' ? { result: asPrimary } : { hang: true },
+      )
+      topology.start()
+      await clock.flush()
+      expect(clock.pendingTimerCount).toBeGreaterThan(0)
+      const first = topology.close()
+      expect(topology.close()).toBe(first)
+      await first
+      expect(clock.pendingTimerCount).toBe(0)
+      expect(calls.find((c) => c.address === 'b:3306')?.signal.aborted).toBe(true)
+      expect(
+        named('nodeClosed')
+          .map((e) => e.address)
+          .sort(),
+      ).toEqual(HOSTS)
+      expect(named('topologyClosed')).toHaveLength(1)
+      expect(topology.description.nodes.size).toBe(0)
+      topology.requestCheck()
+      await clock.advanceAsync(60_000)
+      expect(calls).toHaveLength(2)
+    })
+  })
+
+  describe('primaryConflict: refuse', () => {
+    it('detects split brain, reports no primary and re-checks both nodes', async () => {
+      const { clock, topology, named, callsTo } = setup(() => ({ result: asPrimary }), {
+        primaryConflict: 'refuse',
+      })
+      topology.start()
+      await clock.flush()
+      expect(named('splitBrainDetected').map((e) => e.nodes)).toEqual([HOSTS])
+      expect(topology.description.type).toBe(TopologyType.ReplicaSetNoPrimary)
+      expect(topology.description.conflictingPrimaries).toEqual(HOSTS)
+      await clock.advanceAsync(500)
+      expect([callsTo('a:3306'), callsTo('b:3306')]).toEqual([
+        [0, 500],
+        [0, 500],
+      ])
+      await topology.close()
+    })
+  })
+
+  it('starts a load-balanced topology without probing', async () => {
+    const { clock, topology, calls } = setup(() => ({ hang: true }), { loadBalanced: true })
+    topology.start()
+    await clock.advanceAsync(60_000)
+    expect(calls).toHaveLength(0)
+    expect(topology.description.type).toBe(TopologyType.LoadBalanced)
+    expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.LoadBalancer)
+    await topology.close()
+  })
+
+  it('keeps monitoring when a listener throws', async () => {
+    const { clock, topology, callsTo } = setup(primaryAB)
+    topology.on('heartbeatSucceeded', () => {
+      throw new Error('listener bug')
+    })
+    topology.start()
+    await clock.advanceAsync(20_000)
+    expect(callsTo('a:3306')).toEqual([0, 10_000, 20_000])
+    expect(topology.description.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+    await topology.close()
+  })
+
+  it('never puts a password into a heartbeat event or a node error', async () => {
+    const { clock, topology, named } = setup(() => ({
+      error: new Error('connect failed for mysql://app:s3cret@a:3306/shop?password=s3cret'),
+    }))
+    topology.start()
+    await clock.flush()
+    const failed = named('heartbeatFailed')[0]
+    expect(failed?.error.message).toContain('connect failed')
+    expect(failed?.error.message).not.toContain('s3cret')
+    expect(topology.description.nodes.get('a:3306')?.error?.message).not.toContain('s3cret')
+    await topology.close()
+  })
+
+  it('can be fed from outside when no probe is given', () => {
+    const topology = new Topology({ seeds: ['a:3306'] })
+    topology.start()
+    topology.applyProbeOutcome('a:3306', asPrimary, { roundTripTimeMS: 3 })
+    expect(primaryOf(topology)).toBe('a:3306')
+    expect(topology.description.nodes.get('a:3306')?.roundTripTimeMS).toBe(3)
+    return topology.close()
+  })
+})
+
+function primaryOf(topology: Topology): string | undefined {
+  return [...topology.description.nodes.values()].find((n) => n.type === NodeType.Primary)?.address
+}
