@@ -56,6 +56,7 @@ export class ReplicaKitError extends Error {
   withLabels(...labels: ErrorLabel[]): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this
     Object.assign(copy, this)
+    Object.defineProperty(copy, BRAND, { value: true })
     Object.defineProperty(copy, 'message', { value: this.message, enumerable: false, writable: true })
     Object.defineProperty(copy, 'stack', { value: this.stack, enumerable: false, writable: true })
     if (this.cause !== undefined) Object.defineProperty(copy, 'cause', { value: this.cause, enumerable: false })
