@@ -414,8 +414,9 @@ export class Topology {
     const added = [...next.nodes.keys()].filter((a) => !previous.nodes.has(a))
     for (const address of removed) {
       void this.#monitors.get(address)?.close()
+      // The generation is kept: it only ever grows, so a connection from before the removal
+      // still counts as stale if the node comes back.
       this.#monitors.delete(address)
-      this.#generations.delete(address)
       this.#emitter.emit('nodeClosed', new NodeClosedEvent(address))
     }
     for (const address of added) this.#emitter.emit('nodeOpened', new NodeOpenedEvent(address))

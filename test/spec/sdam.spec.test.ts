@@ -24,12 +24,26 @@ import type { SpecEvent } from './support/sdam-outcome.js'
  */
 const SUITES = ['rs', 'single', 'sharded', 'load-balanced', 'errors', 'monitoring'] as const
 
+/** How many files each suite holds (SOURCE.md), so a wrong path cannot pass with zero tests. */
+const EXPECTED_FILES: Readonly<Record<(typeof SUITES)[number], number>> = {
+  rs: 77,
+  single: 19,
+  sharded: 9,
+  'load-balanced': 1,
+  errors: 72,
+  monitoring: 8,
+}
+
 /** Files the core cannot run, with the reason (none at present). */
 const SKIPS: Readonly<Record<string, string>> = {}
 
 for (const suite of SUITES) {
   describe(`SDAM ${suite}`, () => {
-    for (const { name, test } of loadSdamSuite(suite)) {
+    const files = loadSdamSuite(suite)
+    it('finds every file of the suite', () => {
+      expect(files).toHaveLength(EXPECTED_FILES[suite])
+    })
+    for (const { name, test } of files) {
       const reason = SKIPS[`${suite}/${name}`]
       if (reason !== undefined) {
         it.skip(`${name}: ${test.description} [skip: ${reason}]`, () => undefined)
