@@ -141,7 +141,8 @@ export class Topology {
     )
     this.#connectTimeoutMS = options.connectTimeoutMS ?? DEFAULT_CONNECT_TIMEOUT_MS
     this.#rules = Object.freeze({
-      seeds: init.seeds,
+      // Normalised once: the rules count the seeds (one seed + a standalone = Single).
+      seeds: [...new Set(init.seeds.map((seed) => seed.toLowerCase()))],
       setName: options.setName ?? null,
       directConnection: options.directConnection ?? false,
       loadBalanced: options.loadBalanced ?? false,

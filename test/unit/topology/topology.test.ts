@@ -330,3 +330,13 @@ describe('Topology', () => {
 function primaryOf(topology: Topology): string | undefined {
   return [...topology.description.nodes.values()].find((n) => n.type === NodeType.Primary)?.address
 }
+
+describe('Topology seeds', () => {
+  it('counts duplicate seeds once, so a lone standalone makes the topology Single', () => {
+    const topology = new Topology({ seeds: ['A:3306', 'a:3306'] })
+    topology.start()
+    topology.applyProbeOutcome('a:3306', { type: NodeType.Standalone })
+    expect(topology.description.type).toBe(TopologyType.Single)
+    return topology.close()
+  })
+})
