@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 /**
@@ -6,14 +7,23 @@ import { defineConfig } from 'vitest/config'
  * REPLICAKIT_*_URI), and run one file at a time because the machine has two cores.
  */
 export default defineConfig({
-  // `replicakit/mysql` etc. resolve to the TypeScript sources in tests (see package.json exports).
-  resolve: { conditions: ['replicakit-source'] },
-  ssr: { resolve: { conditions: ['replicakit-source'] } },
+  // `replicakit` and `replicakit/<backend>` resolve to the TypeScript sources in tests, as the
+  // `replicakit-source` export condition does for tsx (see package.json exports).
+  resolve: {
+    alias: [
+      { find: /^replicakit$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      {
+        find: /^replicakit\/(mysql|mongodb|cassandra)$/,
+        replacement: fileURLToPath(new URL('./adapters/$1/index.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     // In CI a stray `.only` fails the run instead of silently skipping everything else.
     allowOnly: !process.env['CI'],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -21,6 +31,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'spec',
           include: ['test/spec/**/*.spec.test.ts'],
@@ -28,6 +39,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -37,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],

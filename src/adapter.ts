@@ -104,3 +104,10 @@ export * from './errors/errors.js'
 export { NodeType, NodeState } from './topology/node-description.js'
 export { formatNodeAddress, parseNodeAddress, splitNodeAddress } from './topology/node-address.js'
 export { redactSecrets, redactValue } from './util/redact.js'
+
+// What an entry point needs to hand its users a typed client (`replicakit/mysql` exports `connect`).
+export { createClient } from './connect.js'
+export { resolveOptions } from './config/options.js'
+export type { ClientOptions } from './config/options.js'
+export type { ReplicaKitClient } from './client/client.js'
+export type { CallOptions } from './client/call-options.js'

@@ -1,10 +1,14 @@
 /**
- * The `replicakit/mysql` entry point: the MySQL/MariaDB adapter. Importing it loads `mysql2` (a peer
+ * The `replicakit/mysql` entry point: MySQL/MariaDB support. Importing it loads `mysql2` (a peer
  * dependency); the core never does.
  *
  * ```ts
- * import { createMysqlAdapter } from 'replicakit/mysql'
+ * import { connect, createPool } from 'replicakit/mysql'
+ *
+ * const db = await connect('mysql://app:secret@10.0.0.1,10.0.0.2,10.0.0.3/shop?readPreference=secondaryPreferred')
+ * const pool = createPool('mysql://app:secret@10.0.0.1,10.0.0.2,10.0.0.3/shop') // a mysql2-compatible pool for ORMs
  * ```
  */
-export { createMysqlAdapter } from './mysql-adapter.js'
+export { connect } from './mysql-connect.js'
+export { createMysqlAdapter, createMysqlAdapter as createAdapter } from './mysql-adapter.js'
 export type { MysqlConnection } from './mysql-adapter.js'
