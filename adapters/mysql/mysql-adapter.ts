@@ -14,6 +14,7 @@ import {
   NodeStateError,
   NodeType,
   TimeoutError,
+  isReplicaKitError,
   splitNodeAddress,
 } from '../../src/adapter.js'
 import type {
@@ -68,6 +69,12 @@ function coreOf(conn: Connection): CoreConnection | undefined {
   return (conn as unknown as { connection?: CoreConnection }).connection
 }
 
+/** The dedicated probe connection of one node, and its socket (known before the handshake ends). */
+interface ProbeLink {
+  readonly connection: Promise<Connection>
+  readonly socket: Socket | undefined
+}
+
 /** What the adapter remembers of a node from its last probe. */
 interface NodeFacts {
   readonly flavour: MysqlFlavour
@@ -86,8 +93,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   readonly #setName: string
   readonly #heartbeatTable: string | undefined
   readonly #pools = new Map<NodeAddress, Pool>()
-  readonly #probeConnections = new Map<NodeAddress, Promise<Connection>>()
-  readonly #probeSockets = new Map<NodeAddress, Socket>()
+  readonly #probeLinks = new Map<NodeAddress, ProbeLink>()
   readonly #sockets = new Set<Socket>()
   readonly #facts = new Map<NodeAddress, NodeFacts>()
   readonly #heartbeatReady = new Set<NodeAddress>()
@@ -106,8 +112,17 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
 
   async probe(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult> {
     this.#assertOpen(node)
-    const rows = await this.#bounded(node, options.timeoutMS, options.signal, 'probe', async () => {
-      const conn = await this.#probeConnection(node, options.timeoutMS)
+    const link = this.#probeLink(node, options.timeoutMS)
+    const cancel = (): void => {
+      this.#dropProbeLink(node, link)
+    }
+    const rows = await this.#bounded(node, options, 'probe', cancel, async () => {
+      let conn: Connection
+      try {
+        conn = await link.connection
+      } catch (error: unknown) {
+        throw this.#mapError(error, node, MysqlErrorPhase.Connect)
+      }
       try {
         return await readProbeRows(conn, {
           heartbeatTable: this.#heartbeatTable,
@@ -116,7 +131,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
           variableNames: this.#variableNames.get(node),
         })
       } catch (error: unknown) {
-        this.#dropProbeConnection(node)
+        cancel()
         throw this.toError(error, node)
       }
     })
@@ -237,10 +252,17 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     if (token.value.trim() === '') return true
     if (this.#facts.get(node)?.type === NodeType.Primary) throw this.#refuseOnPrimary(node)
     const started = this.#clock.monotonicMS()
-    const conn = await this.acquire(node, {
-      timeoutMS: Math.max(1, options.timeoutMS),
-      signal: options.signal,
-    })
+    let conn: MysqlConnection
+    try {
+      conn = await this.acquire(node, {
+        timeoutMS: Math.max(1, options.timeoutMS),
+        signal: options.signal,
+      })
+    } catch (error: unknown) {
+      // No connection within the wait's own bound (a hung node, a full pool): not applied in time.
+      if (isReplicaKitError(error) && error.code === ErrorCode.ConnectTimeout) return false
+      throw error
+    }
     const remainingMS = Math.max(0, options.timeoutMS - (this.#clock.monotonicMS() - started))
     const mariadb = coreOf(conn)?._isMariaDB !== false
     // MASTER_GTID_WAIT waits on gtid_slave_pos, which a primary never advances: on a writable node
@@ -319,11 +341,11 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     if (this.#closed) return
     this.#closed = true
     const ending: Promise<unknown>[] = [...this.#pools.values()].map((pool) => pool.end())
-    for (const pending of this.#probeConnections.values()) {
-      ending.push(pending.then((conn) => conn.end()))
+    for (const link of this.#probeLinks.values()) {
+      ending.push(link.connection.then((conn) => conn.end()))
     }
     this.#pools.clear()
-    this.#probeConnections.clear()
+    this.#probeLinks.clear()
     let timer: ReturnType<Clock['setTimeout']> | undefined
     await Promise.race([
       Promise.allSettled(ending),
@@ -335,7 +357,6 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     // Whatever did not quit in time (busy or hung nodes) is cut now: close() leaves no socket.
     for (const socket of this.#sockets) socket.destroy()
     this.#sockets.clear()
-    this.#probeSockets.clear()
   }
 
   /** The number of sockets the adapter holds open (tests check that `close()` leaves none). @internal */
@@ -407,36 +428,32 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     return pool
   }
 
-  #probeConnection(node: NodeAddress, timeoutMS: number): Promise<Connection> {
-    let pending = this.#probeConnections.get(node)
-    if (pending === undefined) {
-      const connectTimeoutMS = Math.min(this.#options.connectTimeoutMS, timeoutMS)
-      pending = mysql
-        .createConnection({
-          ...toMysqlConnectionOptions(this.#options, node, connectTimeoutMS),
-          stream: this.#socketFactory(node, (socket) => this.#probeSockets.set(node, socket)),
-        })
-        .then((conn) => {
-          conn.on('error', () => this.#dropProbeConnection(node))
-          return conn
-        })
-      const stored = pending
-      stored.catch((error: unknown) => {
-        if (this.#probeConnections.get(node) === stored) this.#dropProbeConnection(node)
-        return error
-      })
-      this.#probeConnections.set(node, stored)
-      return stored.catch((error: unknown) => {
-        throw this.#mapError(error, node, MysqlErrorPhase.Connect)
-      })
-    }
-    return pending
+  /** The node's probe connection: kept between probes, replaced after any failure. */
+  #probeLink(node: NodeAddress, timeoutMS: number): ProbeLink {
+    const existing = this.#probeLinks.get(node)
+    if (existing !== undefined) return existing
+    const connectTimeoutMS = Math.min(this.#options.connectTimeoutMS, timeoutMS)
+    // mysql2 calls the socket factory synchronously, inside createConnection: fill the link then.
+    const pending: { socket: Socket | undefined } = { socket: undefined }
+    const connection = mysql.createConnection({
+      ...toMysqlConnectionOptions(this.#options, node, connectTimeoutMS),
+      stream: this.#socketFactory(node, (socket) => {
+        pending.socket = socket
+      }),
+    })
+    const link: ProbeLink = { connection, socket: pending.socket }
+    // Handlers name their own link: a late error of a replaced connection never drops its successor.
+    connection.then(
+      (conn) => conn.on('error', () => this.#dropProbeLink(node, link)),
+      () => this.#dropProbeLink(node, link),
+    )
+    this.#probeLinks.set(node, link)
+    return link
   }
 
-  #dropProbeConnection(node: NodeAddress): void {
-    this.#probeConnections.delete(node)
-    this.#probeSockets.get(node)?.destroy()
-    this.#probeSockets.delete(node)
+  #dropProbeLink(node: NodeAddress, link: ProbeLink): void {
+    if (this.#probeLinks.get(node) === link) this.#probeLinks.delete(node)
+    link.socket?.destroy()
   }
 
   #destroy(conn: Connection): void {
@@ -447,14 +464,15 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     }
   }
 
-  /** Runs `work`, bounded by `timeoutMS` and `signal`; on either, cuts the node's probe socket. */
+  /** Runs `work`, bounded by `timeoutMS` and `signal`; on either, calls `cancel` and rejects. */
   #bounded<T>(
     node: NodeAddress,
-    timeoutMS: number,
-    signal: AbortSignal | undefined,
+    options: { readonly timeoutMS: number; readonly signal?: AbortSignal | undefined },
     what: string,
+    cancel: () => void,
     work: () => Promise<T>,
   ): Promise<T> {
+    const { timeoutMS, signal } = options
     return new Promise<T>((resolve, reject) => {
       let settled = false
       const settle = (): boolean => {
@@ -466,12 +484,12 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       }
       const onAbort = (): void => {
         if (!settle()) return
-        this.#dropProbeConnection(node)
+        cancel()
         reject(this.#aborted(node, what))
       }
       const timer = this.#clock.setTimeout(() => {
         if (!settle()) return
-        this.#dropProbeConnection(node)
+        cancel()
         reject(
           new TimeoutError(`mysql node ${node} did not answer the ${what} within ${timeoutMS} ms`, {
             code: ErrorCode.OperationTimeout,

@@ -1,0 +1,385 @@
+/**
+ * The MySQL adapter against a real MariaDB 10.11 GTID cluster (test/clusters/mysql-cluster.ts):
+ * probes, discovery, causal tokens, replication waits, error mapping, bounds and close().
+ */
+import { Socket, createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createMysqlAdapter } from '../../../adapters/mysql/index.js'
+import type { MysqlConnection } from '../../../adapters/mysql/index.js'
+import {
+  ClientClosedError,
+  ErrorCode,
+  ErrorLabel,
+  NetworkError,
+  NodeStateError,
+  NodeState,
+  NodeType,
+  TimeoutError,
+} from '../../../src/adapter.js'
+import type { Adapter, CausalToken, ReplicaKitError } from '../../../src/adapter.js'
+import { resolveOptions } from '../../../src/config/options.js'
+import { systemClock } from '../../../src/util/clock.js'
+import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
+import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
+
+type MysqlAdapter = Adapter<MysqlConnection> & { readonly openSocketCount: number }
+
+let cluster: MysqlCluster
+const adapters: MysqlAdapter[] = []
+
+/** `host:port` of node `i` (0-based). */
+function addr(i: number): string {
+  const node = cluster.nodes[i]
+  if (node === undefined) throw new Error(`no node ${i}`)
+  return `${node.host}:${node.port}`
+}
+
+/** An adapter on the cluster's URI with only `seeds` as hosts (default: all), plus `query` options. */
+function makeAdapter(seeds?: string[], query = ''): MysqlAdapter {
+  const { appUser, appPassword, database } = cluster
+  const hosts = (seeds ?? cluster.nodes.map((_, i) => addr(i))).join(',')
+  const uri = `mysql://${appUser}:${encodeURIComponent(appPassword)}@${hosts}/${database}${query}`
+  const adapter = createMysqlAdapter({
+    options: resolveOptions(uri),
+    clock: systemClock,
+  }) as MysqlAdapter
+  adapters.push(adapter)
+  return adapter
+}
+
+async function expectRejection(promise: Promise<unknown>): Promise<ReplicaKitError> {
+  try {
+    await promise
+  } catch (error: unknown) {
+    return error as ReplicaKitError
+  }
+  throw new Error('expected a rejection')
+}
+
+/** Inserts one row on the primary and returns the write's causal token. */
+async function insertRow(adapter: MysqlAdapter): Promise<CausalToken> {
+  const conn = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+  try {
+    await conn.query('INSERT INTO items (note) VALUES (?)', ['integration'])
+    const token = await adapter.lastWriteToken(conn)
+    if (token === null) throw new Error('no token after an INSERT')
+    return token
+  } finally {
+    adapter.release(conn, false)
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN
+}
+
+beforeAll(async () => {
+  cluster = await startMysqlCluster({ nodes: 3 })
+  // SHOW SLAVE HOSTS needs REPLICATION MASTER ADMIN on MariaDB ≥ 10.5.2 (discovery from one seed).
+  await cluster.adminQuery('node1', `GRANT REPLICATION MASTER ADMIN ON *.* TO ?@'%'`, [
+    cluster.appUser,
+  ])
+  await cluster.adminQuery(
+    'node1',
+    `CREATE TABLE \`${cluster.database}\`.items (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(64))`,
+  )
+  await cluster.waitForReplication()
+})
+
+afterEach(async () => {
+  await Promise.all(adapters.splice(0).map((a) => a.close()))
+})
+
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+describe('mysql adapter: probe', () => {
+  it('finds one Primary and two Secondaries, in one set, and measures the probe', async ({
+    annotate,
+  }) => {
+    const adapter = makeAdapter()
+    const durations: number[] = []
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now()
+        await adapter.probe(addr(i), { timeoutMS: 5_000 })
+        durations.push(performance.now() - started)
+      }
+    }
+    const [p, r1, r2] = await Promise.all(
+      [0, 1, 2].map((i) => adapter.probe(addr(i), { timeoutMS: 5_000 })),
+    )
+    expect(p).toMatchObject({
+      type: NodeType.Primary,
+      state: NodeState.Primary,
+      setName: 'mysql',
+      me: addr(0),
+    })
+    for (const [i, r] of [
+      [1, r1],
+      [2, r2],
+    ] as const) {
+      expect(r).toMatchObject({
+        type: NodeType.Secondary,
+        state: NodeState.Secondary,
+        setName: 'mysql',
+        me: addr(i),
+        primary: addr(0),
+      })
+      expect(r?.lagMS).toBe(0)
+    }
+    expect(p?.position).toMatch(/^0-1-\d+$/)
+    expect(p?.warnings).toEqual([])
+    await annotate(
+      `probe over a kept connection: median ${median(durations).toFixed(2)} ms, max ${Math.max(...durations).toFixed(2)} ms (15 probes)`,
+    )
+    expect(median(durations)).toBeLessThan(250)
+  })
+
+  it('discovers every member from a single seed, primary or replica', async () => {
+    const fromPrimary = makeAdapter([addr(0)])
+    const p = await fromPrimary.probe(addr(0), { timeoutMS: 5_000 })
+    expect([...(p.hosts ?? [])].sort()).toEqual([addr(0), addr(1), addr(2)].sort())
+    const fromReplica = makeAdapter([addr(2)])
+    const r = await fromReplica.probe(addr(2), { timeoutMS: 5_000 })
+    expect(r.hosts).toContain(addr(0))
+    expect(r.primary).toBe(addr(0))
+  })
+
+  it('measures sub-second lag with the heartbeat table while the SQL thread is stopped', async () => {
+    const adapter = makeAdapter(undefined, '?heartbeatTable=rk_heartbeat')
+    await adapter.probe(addr(0), { timeoutMS: 5_000 }) // creates and writes the heartbeat row
+    await cluster.waitForReplication()
+    await cluster.stopSqlThread('node2')
+    try {
+      await adapter.probe(addr(0), { timeoutMS: 5_000 }) // a newer heartbeat the replica will not apply
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      const r = await adapter.probe(addr(1), { timeoutMS: 5_000 })
+      expect(r).toMatchObject({ type: NodeType.Other, state: NodeState.Recovering })
+      expect(r.details?.['lagSource']).toBe('heartbeat')
+      expect(r.lagMS).toBeGreaterThanOrEqual(350)
+      expect(r.lagMS).toBeLessThan(10_000)
+      expect(Number.isInteger((r.lagMS ?? 0) / 1000)).toBe(false) // not whole seconds
+    } finally {
+      await cluster.startSqlThread('node2')
+    }
+  })
+
+  it('bounds a probe of a hung node (SIGSTOP) by its timeoutMS', async () => {
+    const adapter = makeAdapter()
+    await adapter.probe(addr(2), { timeoutMS: 5_000 })
+    await cluster.pause('node3')
+    try {
+      const started = performance.now()
+      const error = await expectRejection(adapter.probe(addr(2), { timeoutMS: 400 }))
+      expect(performance.now() - started).toBeLessThan(1_500)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect(error.code).toBe(ErrorCode.OperationTimeout)
+      expect(error.node).toBe(addr(2))
+    } finally {
+      await cluster.resume('node3')
+    }
+    // The cut connection is replaced on the next probe.
+    expect((await adapter.probe(addr(2), { timeoutMS: 5_000 })).type).toBe(NodeType.Secondary)
+  })
+})
+
+describe('mysql adapter: causal tokens and replication waits', () => {
+  it('returns the GTID of an INSERT once, and null for a borrow that wrote nothing', async () => {
+    const adapter = makeAdapter()
+    const conn = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    try {
+      await conn.query('INSERT INTO items (note) VALUES (?)', ['token'])
+      const token = await adapter.lastWriteToken(conn)
+      expect(token).toMatchObject({ backend: 'mysql' })
+      expect(token?.value).toMatch(/^0-1-\d+$/)
+      expect(await adapter.lastWriteToken(conn)).toBeNull()
+    } finally {
+      adapter.release(conn, false)
+    }
+    const reader = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    try {
+      await reader.query('SELECT COUNT(*) FROM items')
+      expect(await adapter.lastWriteToken(reader)).toBeNull()
+    } finally {
+      adapter.release(reader, false)
+    }
+  })
+
+  it('awaitApplied on a replica resolves true, and the replica’s position then covers the token', async () => {
+    const adapter = makeAdapter()
+    const token = await insertRow(adapter)
+    expect(await adapter.awaitApplied(addr(1), token, { timeoutMS: 5_000 })).toBe(true)
+    const r = await adapter.probe(addr(1), { timeoutMS: 5_000 })
+    expect(adapter.positionCovers(r.position ?? '', token)).toBe(true)
+  })
+
+  it('awaitApplied on a replica whose SQL thread is stopped resolves false within its bound', async () => {
+    const adapter = makeAdapter()
+    await cluster.stopSqlThread('node3')
+    try {
+      const token = await insertRow(adapter)
+      const started = performance.now()
+      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 700 })).toBe(false)
+      const elapsed = performance.now() - started
+      expect(elapsed).toBeGreaterThanOrEqual(600)
+      expect(elapsed).toBeLessThan(1_700)
+      const r = await adapter.probe(addr(2), { timeoutMS: 5_000 })
+      expect(r.state).toBe(NodeState.Recovering)
+      expect(adapter.positionCovers(r.position ?? '', token)).toBe(false)
+    } finally {
+      await cluster.startSqlThread('node3')
+    }
+  })
+
+  it('an aborted wait rejects at once with ABORTED', async () => {
+    const adapter = makeAdapter()
+    await cluster.stopSqlThread('node3')
+    try {
+      const token = await insertRow(adapter)
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 100)
+      const started = performance.now()
+      const error = await expectRejection(
+        adapter.awaitApplied(addr(2), token, { timeoutMS: 10_000, signal: controller.signal }),
+      )
+      expect(performance.now() - started).toBeLessThan(1_000)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect(error.code).toBe(ErrorCode.Aborted)
+    } finally {
+      await cluster.startSqlThread('node3')
+    }
+  })
+
+  it('never sends MASTER_GTID_WAIT to the primary', async () => {
+    const adapter = makeAdapter()
+    await adapter.probe(addr(0), { timeoutMS: 5_000 })
+    const token = await insertRow(adapter)
+    const socketsBefore = adapter.openSocketCount
+    await cluster.adminQuery('node1', `SET GLOBAL log_output = 'TABLE'`)
+    await cluster.adminQuery('node1', `SET GLOBAL general_log = 'ON'`)
+    try {
+      const error = await expectRejection(
+        adapter.awaitApplied(addr(0), token, { timeoutMS: 5_000 }),
+      )
+      expect(error).toBeInstanceOf(NodeStateError)
+      expect(error.code).toBe(ErrorCode.NotSupported)
+      expect(error.hasLabel(ErrorLabel.NodeStateChange)).toBe(true)
+      expect(adapter.openSocketCount).toBe(socketsBefore) // no connection was even borrowed
+      // Statements of the application user only (this query itself is logged too).
+      const [row] = await cluster.adminQuery(
+        'node1',
+        `SELECT COUNT(*) AS n FROM mysql.general_log WHERE argument LIKE '%MASTER_GTID_WAIT%' AND user_host LIKE ?`,
+        [`${cluster.appUser}[%`],
+      )
+      const [all] = await cluster.adminQuery(
+        'node1',
+        `SELECT COUNT(*) AS n FROM mysql.general_log WHERE user_host LIKE ?`,
+        [`${cluster.appUser}[%`],
+      )
+      expect(Number(row?.['n'])).toBe(0)
+      expect(Number(all?.['n'])).toBe(0) // not even the guarded form: nothing reached the primary
+    } finally {
+      await cluster.adminQuery('node1', `SET GLOBAL general_log = 'OFF'`)
+    }
+    // An adapter that never probed the primary: the server-side guard returns at once, no 5 s wait.
+    const fresh = makeAdapter()
+    const started = performance.now()
+    const error = await expectRejection(fresh.awaitApplied(addr(0), token, { timeoutMS: 5_000 }))
+    expect(performance.now() - started).toBeLessThan(2_000)
+    expect(error.code).toBe(ErrorCode.NotSupported)
+  })
+
+  it('a hung replica (SIGSTOP) makes awaitApplied resolve false soon after its bound', async () => {
+    const adapter = makeAdapter()
+    const token = await insertRow(adapter)
+    const warm = await adapter.acquire(addr(2), { timeoutMS: 5_000 }) // an idle pooled connection
+    adapter.release(warm, false)
+    await new Promise((resolve) => setTimeout(resolve, 100)) // let the reset-on-release finish
+    await cluster.pause('node3')
+    try {
+      const started = performance.now()
+      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
+      expect(performance.now() - started).toBeLessThan(3_000)
+      // No idle connection left and none can open: the acquire bound also gives false, not an error.
+      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
+    } finally {
+      await cluster.resume('node3')
+    }
+  })
+})
+
+describe('mysql adapter: errors and close', () => {
+  it('maps a write on a read-only replica (1290) to NOT_PRIMARY', async () => {
+    const adapter = makeAdapter()
+    const conn = await adapter.acquire(addr(1), { timeoutMS: 5_000 })
+    try {
+      const error = adapter.toError(
+        await expectRejection(conn.query('INSERT INTO items (note) VALUES (?)', ['nope'])),
+        addr(1),
+      )
+      expect(error).toBeInstanceOf(NodeStateError)
+      expect(error.code).toBe(ErrorCode.NotPrimary)
+      expect(error.nativeCode).toBe(1290)
+      expect([...error.labels].sort()).toEqual(
+        [
+          ErrorLabel.NodeStateChange,
+          ErrorLabel.NoWritesPerformed,
+          ErrorLabel.RetryableWrite,
+        ].sort(),
+      )
+      expect(error.message).toContain(addr(1))
+      expect(error.message).not.toContain(cluster.appPassword)
+    } finally {
+      adapter.release(conn, false)
+    }
+  })
+
+  it('a refused connection is a NetworkError with NoWritesPerformed', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const adapter = makeAdapter()
+    const error = await expectRejection(adapter.acquire(`127.0.0.1:${port}`, { timeoutMS: 5_000 }))
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error.nativeCode).toBe('ECONNREFUSED')
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(true)
+    const probeError = await expectRejection(
+      adapter.probe(`127.0.0.1:${port}`, { timeoutMS: 5_000 }),
+    )
+    expect(probeError).toBeInstanceOf(NetworkError)
+  })
+
+  it('close() ends every socket, even one busy in a replication wait', async () => {
+    const adapter = makeAdapter()
+    await Promise.all([0, 1, 2].map((i) => adapter.probe(addr(i), { timeoutMS: 5_000 })))
+    const held = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    await cluster.stopSqlThread('node2')
+    try {
+      const token = await insertRow(adapter)
+      const waiting = adapter
+        .awaitApplied(addr(1), token, { timeoutMS: 30_000 })
+        .catch((e: unknown) => e)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(adapter.openSocketCount).toBeGreaterThanOrEqual(5)
+      await adapter.close()
+      expect(adapter.openSocketCount).toBe(0)
+      const ports = new Set(cluster.nodes.map((n) => n.port))
+      const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
+      const open = handles.filter(
+        (h) => h instanceof Socket && !h.destroyed && ports.has(h.remotePort ?? -1),
+      )
+      expect(open).toEqual([])
+      await waiting
+      adapter.release(held, false) // after close: must not throw
+      const closed = await expectRejection(adapter.acquire(addr(0), { timeoutMS: 1_000 }))
+      expect(closed).toBeInstanceOf(ClientClosedError)
+    } finally {
+      await cluster.startSqlThread('node2')
+    }
+  })
+})
