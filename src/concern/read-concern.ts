@@ -25,7 +25,9 @@ export interface ReadConcernDocument {
 }
 
 /** The zod schema of a read concern level: any non-empty string. @internal */
-export const READ_CONCERN_LEVEL_SCHEMA = z.string().min(1, 'expected a non-empty read concern level')
+export const READ_CONCERN_LEVEL_SCHEMA = z
+  .string()
+  .min(1, 'expected a non-empty read concern level')
 
 const READ_CONCERN_INPUT = z.strictObject({ level: READ_CONCERN_LEVEL_SCHEMA.optional() })
 

@@ -8,7 +8,7 @@ import { ConfigError, ErrorCode } from '../errors/errors.js'
  */
 export interface WriteConcern {
   /** Members that must have applied the write: a number, `'majority'`, or a tag-set mode name. */
-  readonly w?: number | 'majority' | string
+  readonly w?: number | 'majority' | (string & Record<never, never>)
   /** Bound on waiting for `w`, in ms; 0 or absent = no bound beyond the call's deadline. */
   readonly wtimeoutMS?: number
   /** Wait for the write to be durable on disk (meaning per backend: see docs/options.md). */
@@ -56,7 +56,10 @@ export interface WriteConcernDocument {
  * @internal
  */
 export const W_SCHEMA = z.union([
-  z.number().int('expected an integer ≥ 0 or a mode name').min(0, 'expected an integer ≥ 0 or a mode name'),
+  z
+    .number()
+    .int('expected an integer ≥ 0 or a mode name')
+    .min(0, 'expected an integer ≥ 0 or a mode name'),
   z.string().min(1, 'expected an integer ≥ 0 or a mode name'),
 ])
 
@@ -184,7 +187,12 @@ export function isServerDefaultWriteConcern(wc: WriteConcern): boolean {
   return wc.w === undefined && wc.wtimeoutMS === undefined && wc.journal === undefined
 }
 
-function agree<T>(name: string, value: T | undefined, alias: string, aliasValue: T | undefined): T | undefined {
+function agree<T>(
+  name: string,
+  value: T | undefined,
+  alias: string,
+  aliasValue: T | undefined,
+): T | undefined {
   if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
     throw new ConfigError(
       `${name}=${String(value)} and ${alias}=${String(aliasValue)} disagree; give only ${name}`,

@@ -1,5 +1,5 @@
 import { writeConcernProblem } from '../concern/write-concern.js'
-import { ConfigError, ErrorCode, isReplicaKitError } from '../errors/errors.js'
+import { ConfigError, ErrorCode } from '../errors/errors.js'
 import { validateReadPreference } from '../selection/read-preference.js'
 import type { OptionName, OptionValues } from './option-table.js'
 import { effectiveValue } from './option-table.js'
@@ -45,7 +45,9 @@ const TLS_FILE_OPTIONS: readonly OptionName[] = [
 
 const RULES: readonly Rule[] = [
   (values) => {
-    const pair = EXCLUSIVE_TLS_OPTIONS.find(([a, b]) => values[a] !== undefined && values[b] !== undefined)
+    const pair = EXCLUSIVE_TLS_OPTIONS.find(
+      ([a, b]) => values[a] !== undefined && values[b] !== undefined,
+    )
     return pair === undefined
       ? undefined
       : conflict(`${pair[0]} and ${pair[1]} cannot both be given (whatever their values); keep one`)
@@ -58,32 +60,45 @@ const RULES: readonly Rule[] = [
   },
   (values, { hostCount, scheme }) => {
     if (values.directConnection !== true) return undefined
-    if (scheme === SRV_SCHEME) return conflict('directConnection=true cannot be used with mongodb+srv://')
+    if (scheme === SRV_SCHEME)
+      return conflict('directConnection=true cannot be used with mongodb+srv://')
     return hostCount > 1
       ? conflict(`directConnection=true needs exactly one host, but ${String(hostCount)} are given`)
       : undefined
   },
   (values, { hostCount }) => {
     if (values.loadBalanced !== true) return undefined
-    if (hostCount > 1) return conflict(`loadBalanced=true needs exactly one host, but ${String(hostCount)} are given`)
-    if (values.directConnection === true) return conflict('loadBalanced=true cannot be used with directConnection=true')
-    if (values.replicaSet !== undefined) return conflict('loadBalanced=true cannot be used with replicaSet')
+    if (hostCount > 1)
+      return conflict(
+        `loadBalanced=true needs exactly one host, but ${String(hostCount)} are given`,
+      )
+    if (values.directConnection === true)
+      return conflict('loadBalanced=true cannot be used with directConnection=true')
+    if (values.replicaSet !== undefined)
+      return conflict('loadBalanced=true cannot be used with replicaSet')
     return undefined
   },
   (values, { scheme }) => {
-    const srvOption = (['srvServiceName', 'srvMaxHosts'] as const).find((name) => values[name] !== undefined)
+    const srvOption = (['srvServiceName', 'srvMaxHosts'] as const).find(
+      (name) => values[name] !== undefined,
+    )
     if (srvOption !== undefined && scheme !== SRV_SCHEME) {
       return conflict(`${srvOption} is only allowed with mongodb+srv://`)
     }
     if ((values.srvMaxHosts ?? 0) > 0) {
-      if (values.replicaSet !== undefined) return conflict('srvMaxHosts > 0 cannot be used with replicaSet')
-      if (values.loadBalanced === true) return conflict('srvMaxHosts > 0 cannot be used with loadBalanced=true')
+      if (values.replicaSet !== undefined)
+        return conflict('srvMaxHosts > 0 cannot be used with replicaSet')
+      if (values.loadBalanced === true)
+        return conflict('srvMaxHosts > 0 cannot be used with loadBalanced=true')
     }
     return undefined
   },
   (values) => {
-    const needsHost = (['proxyPort', 'proxyUsername', 'proxyPassword'] as const).find((name) => values[name] !== undefined)
-    if (needsHost !== undefined && values.proxyHost === undefined) return conflict(`${needsHost} needs proxyHost`)
+    const needsHost = (['proxyPort', 'proxyUsername', 'proxyPassword'] as const).find(
+      (name) => values[name] !== undefined,
+    )
+    if (needsHost !== undefined && values.proxyHost === undefined)
+      return conflict(`${needsHost} needs proxyHost`)
     if ((values.proxyUsername === undefined) !== (values.proxyPassword === undefined)) {
       return conflict('proxyUsername and proxyPassword must be given together')
     }
@@ -101,13 +116,15 @@ const RULES: readonly Rule[] = [
         {
           mode: effectiveValue(values, 'readPreference'),
           ...(values.readPreferenceTags !== undefined ? { tags: values.readPreferenceTags } : {}),
-          ...(values.maxStalenessSeconds !== undefined ? { maxStalenessSeconds: values.maxStalenessSeconds } : {}),
+          ...(values.maxStalenessSeconds !== undefined
+            ? { maxStalenessSeconds: values.maxStalenessSeconds }
+            : {}),
         },
         { heartbeatFrequencyMS: effectiveValue(values, 'heartbeatFrequencyMS') },
       )
       return undefined
     } catch (error: unknown) {
-      if (isReplicaKitError(error)) return error as ConfigError
+      if (error instanceof ConfigError) return error
       throw error
     }
   },
@@ -125,14 +142,18 @@ const RULES: readonly Rule[] = [
     const min = effectiveValue(values, 'minPoolSize')
     const max = effectiveValue(values, 'maxPoolSize')
     return max > 0 && min > max
-      ? conflict(`minPoolSize=${String(min)} is above maxPoolSize=${String(max)}; lower minPoolSize or raise maxPoolSize`)
+      ? conflict(
+          `minPoolSize=${String(min)} is above maxPoolSize=${String(max)}; lower minPoolSize or raise maxPoolSize`,
+        )
       : undefined
   },
   (values) => {
     const base = effectiveValue(values, 'baseBackoffMS')
     const max = effectiveValue(values, 'maxBackoffMS')
     return base > max
-      ? conflict(`baseBackoffMS=${String(base)} is above maxBackoffMS=${String(max)}; lower baseBackoffMS or raise maxBackoffMS`)
+      ? conflict(
+          `baseBackoffMS=${String(base)} is above maxBackoffMS=${String(max)}; lower baseBackoffMS or raise maxBackoffMS`,
+        )
       : undefined
   },
 ]
@@ -147,7 +168,10 @@ const RULES: readonly Rule[] = [
  * @see https://github.com/mongodb/specifications/blob/master/source/initial-dns-seedlist-discovery/initial-dns-seedlist-discovery.md#uri-validation
  * @internal
  */
-export function findOptionConflict(values: OptionValues, context: ConsistencyContext): ConfigError | undefined {
+export function findOptionConflict(
+  values: OptionValues,
+  context: ConsistencyContext,
+): ConfigError | undefined {
   for (const rule of RULES) {
     const error = rule(values, context)
     if (error !== undefined) return error

@@ -29,9 +29,12 @@ class FrozenMap<K, V> extends Map<K, V> {
 
 function deepFreeze<T>(value: T): T {
   if (value instanceof Map) {
-    return Object.freeze(new FrozenMap([...value].map(([k, v]) => [k, deepFreeze(v)] as const))) as T
+    return Object.freeze(
+      new FrozenMap([...value].map(([k, v]) => [k, deepFreeze(v)] as const)),
+    ) as T
   }
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  if (typeof value !== 'object' || value === null) return value
+  // Also into frozen containers: zod freezes `.readonly()` arrays but not their elements.
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
   return Object.freeze(value)
 }
@@ -49,7 +52,9 @@ function publicView(options: ResolvedOptions): Record<string, unknown> {
     ...(options.password !== undefined ? { password: REDACTED } : {}),
     tls: {
       ...options.tls,
-      ...(options.tls.certificateKeyFilePassword !== undefined ? { certificateKeyFilePassword: REDACTED } : {}),
+      ...(options.tls.certificateKeyFilePassword !== undefined
+        ? { certificateKeyFilePassword: REDACTED }
+        : {}),
     },
     backendOptions: {
       ...options.backendOptions,

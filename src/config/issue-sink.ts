@@ -5,6 +5,14 @@ import { REDACTED, redactSecrets, redactValue } from '../util/redact.js'
 const MAX_SHOWN_LENGTH = 80
 
 /**
+ * Secrets at least this long are also removed wherever else they appear; shorter ones only where
+ * they stand, as they would match ordinary text (`b` in `mongodb`).
+ *
+ * @internal
+ */
+export const MIN_GLOBAL_SECRET_LENGTH = 4
+
+/**
  * Collects the problems of one parse: in strict mode a problem is a `ConfigError`; in lenient mode
  * (the MongoDB connection string spec's behaviour) it becomes a warning and the option is ignored.
  * Every message passes through here, so the known secrets (the password, raw and decoded) are
@@ -27,9 +35,12 @@ export class IssueSink {
     return Object.freeze([...this.#warnings])
   }
 
-  /** Removes `secret` from every later message. */
+  /** Removes `secret` (if at least 4 characters long) from every later message. */
   addSecret(secret: string | undefined): void {
-    if (secret !== undefined && secret !== '') this.#secrets.push(secret)
+    // Shorter secrets would match ordinary words of the message; no message quotes them anyway
+    // except as the echoed value of another option.
+    if (secret !== undefined && secret.length >= MIN_GLOBAL_SECRET_LENGTH)
+      this.#secrets.push(secret)
   }
 
   /** Stops quoting URI text: the URI's structure is ambiguous, so any fragment may hold a secret. */

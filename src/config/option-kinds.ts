@@ -11,7 +11,8 @@ import type { Tags } from '../topology/node-description.js'
  *
  * @internal
  */
-export type OptionGroup = 'core' | 'readPreference' | 'writeConcern' | 'readConcern' | 'tls' | 'mongodb' | 'none'
+export type OptionGroup =
+  'core' | 'readPreference' | 'writeConcern' | 'readConcern' | 'tls' | 'mongodb' | 'none'
 
 /**
  * What a repeated URI key means: `last` = a warning (lenient) or an error (strict), last value wins;
@@ -34,7 +35,12 @@ export type OptionUnit = 'ms' | 'seconds' | 'count' | 'level'
  * @typeParam G - the {@link OptionGroup}
  * @internal
  */
-export interface OptionRow<In = unknown, Out = unknown, D = unknown, G extends OptionGroup = OptionGroup> {
+export interface OptionRow<
+  In = unknown,
+  Out = unknown,
+  D = unknown,
+  G extends OptionGroup = OptionGroup,
+> {
   /** Validates and normalises a programmatic value (and a URI value after {@link OptionRow.fromUri}). */
   readonly schema: z.ZodType<Out, In>
   /** Turns the text of one URI occurrence into a candidate programmatic value (or list element). */
@@ -57,11 +63,11 @@ export interface OptionRow<In = unknown, Out = unknown, D = unknown, G extends O
   readonly description: string
 }
 
-/** The fields every row builder takes. @internal */
-export interface RowSpec<D, G extends OptionGroup> {
-  readonly default?: D
+/** The fields every row builder takes (`T`: the value type). @internal */
+export interface RowSpec<T> {
+  readonly default?: T
   readonly backends: readonly Backend[]
-  readonly group: G
+  readonly group: OptionGroup
   readonly description: string
   readonly unit?: OptionUnit
   readonly repeat?: RepeatRule
@@ -71,11 +77,14 @@ export interface RowSpec<D, G extends OptionGroup> {
   readonly allowed?: string
 }
 
+/** The default's type of a row spec: `undefined` when it has none. @internal */
+export type DefaultOf<S> = S extends { readonly default: infer X } ? X : undefined
+
 const INT32_MAX = 2_147_483_647
 const INTEGER_TEXT = /^[+-]?\d+$/
 
 function row<In, Out, D, G extends OptionGroup>(
-  spec: RowSpec<D, G>,
+  spec: RowSpec<unknown> & { readonly group: G },
   parts: {
     schema: z.ZodType<Out, In>
     fromUri: z.ZodType<unknown, string>
@@ -100,9 +109,9 @@ function row<In, Out, D, G extends OptionGroup>(
 }
 
 /** An integer option within `[min, max]` (max defaults to 2^31-1, as the URI options spec says). @internal */
-export function integer<const D extends number | undefined = undefined, const G extends OptionGroup = 'core'>(
-  spec: RowSpec<D, G> & { readonly min: number; readonly max?: number },
-): OptionRow<number, number, D, G> {
+export function integer<
+  const S extends RowSpec<number> & { readonly min: number; readonly max?: number },
+>(spec: S): OptionRow<number, number, DefaultOf<S>, S['group']> {
   const max = spec.max ?? INT32_MAX
   const allowed =
     spec.max === undefined
@@ -116,9 +125,9 @@ export function integer<const D extends number | undefined = undefined, const G 
 }
 
 /** A `true`/`false` option (URI values compared case-insensitively). @internal */
-export function boolean<const D extends boolean | undefined = undefined, const G extends OptionGroup = 'core'>(
-  spec: RowSpec<D, G>,
-): OptionRow<boolean, boolean, D, G> {
+export function boolean<const S extends RowSpec<boolean>>(
+  spec: S,
+): OptionRow<boolean, boolean, DefaultOf<S>, S['group']> {
   return row(spec, {
     schema: z.boolean(),
     fromUri: z
@@ -131,12 +140,15 @@ export function boolean<const D extends boolean | undefined = undefined, const G
 }
 
 /** A non-empty string option, optionally restricted by `pattern`. @internal */
-export function text<const D extends string | undefined = undefined, const G extends OptionGroup = 'core'>(
-  spec: RowSpec<D, G> & { readonly pattern?: RegExp },
-): OptionRow<string, string, D, G> {
+export function text<const S extends RowSpec<string> & { readonly pattern?: RegExp }>(
+  spec: S,
+): OptionRow<string, string, DefaultOf<S>, S['group']> {
   const base = z.string().min(1, 'expected a non-empty string')
   return row(spec, {
-    schema: spec.pattern === undefined ? base : base.regex(spec.pattern, `expected ${spec.allowed ?? 'a valid value'}`),
+    schema:
+      spec.pattern === undefined
+        ? base
+        : base.regex(spec.pattern, `expected ${spec.allowed ?? 'a valid value'}`),
     fromUri: z.string(),
     allowed: 'a non-empty string',
   })
@@ -150,12 +162,11 @@ export function text<const D extends string | undefined = undefined, const G ext
  */
 export function oneOf<
   const V extends readonly [string, ...string[]],
-  const D extends V[number] | undefined = undefined,
-  const G extends OptionGroup = 'core',
->(values: V, spec: RowSpec<D, G>): OptionRow<V[number], V[number], D, G> {
+  const S extends RowSpec<V[number]>,
+>(values: V, spec: S): OptionRow<V[number], V[number], DefaultOf<S>, S['group']> {
   const byLowerCase = new Map(values.map((value) => [value.toLowerCase(), value]))
   return row(spec, {
-    schema: z.enum(values) as unknown as z.ZodType<V[number], V[number]>,
+    schema: z.enum(values),
     fromUri: z.string().transform((value) => byLowerCase.get(value.toLowerCase()) ?? value),
     allowed: `one of ${values.join(', ')}`,
   })
@@ -182,7 +193,10 @@ export function keyValuesFromText(allowEmpty: boolean): z.ZodType<Tags, string> 
     for (const pair of textValue.split(',')) {
       const colon = pair.indexOf(':')
       if (colon <= 0) {
-        ctx.addIssue({ code: 'custom', message: 'expected key:value pairs separated by "," (a value cannot hold ",")' })
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected key:value pairs separated by "," (a value cannot hold ",")',
+        })
         return z.NEVER
       }
       pairs[pair.slice(0, colon)] = pair.slice(colon + 1)
@@ -192,34 +206,42 @@ export function keyValuesFromText(allowEmpty: boolean): z.ZodType<Tags, string> 
 }
 
 /** A `key:value,…` map option such as `authMechanismProperties`. @internal */
-export function keyValues<const G extends OptionGroup = 'core'>(
-  spec: RowSpec<undefined, G>,
+export function keyValues<const G extends OptionGroup>(
+  spec: RowSpec<never> & { readonly group: G },
 ): OptionRow<Readonly<Record<string, string>>, Readonly<Record<string, string>>, undefined, G> {
-  return row(spec, { schema: TAGS_SCHEMA, fromUri: keyValuesFromText(false), allowed: 'key:value pairs, e.g. k1:v1,k2:v2' })
+  return row(spec, {
+    schema: TAGS_SCHEMA,
+    fromUri: keyValuesFromText(false),
+    allowed: 'key:value pairs, e.g. k1:v1,k2:v2',
+  })
 }
 
 /** An ordered list of tag sets, one per URI occurrence (`readPreferenceTags`). `''` is `{}`. @internal */
-export function tagSets<const G extends OptionGroup = 'core'>(
-  spec: RowSpec<undefined, G>,
+export function tagSets<const G extends OptionGroup>(
+  spec: RowSpec<never> & { readonly group: G },
 ): OptionRow<readonly Tags[], readonly Tags[], undefined, G> {
   return row(
     { ...spec, repeat: 'list' },
     {
       schema: z.array(TAGS_SCHEMA).readonly(),
       fromUri: keyValuesFromText(true),
-      allowed: 'a tag set such as dc:ny,rack:1 (repeat the key for more tag sets; empty = any node)',
+      allowed:
+        'a tag set such as dc:ny,rack:1 (repeat the key for more tag sets; empty = any node)',
       collect: (elements) => [...elements],
     },
   )
 }
 
 /** A comma-separated list whose elements come from `values` (`compressors`). @internal */
-export function stringList<const V extends readonly [string, ...string[]], const G extends OptionGroup = 'core'>(
+export function stringList<
+  const V extends readonly [string, ...string[]],
+  const G extends OptionGroup,
+>(
   values: V,
-  spec: RowSpec<undefined, G>,
+  spec: RowSpec<never> & { readonly group: G },
 ): OptionRow<readonly V[number][], readonly V[number][], undefined, G> {
   return row(spec, {
-    schema: z.array(z.enum(values)).min(1).readonly() as unknown as z.ZodType<readonly V[number][], readonly V[number][]>,
+    schema: z.array(z.enum(values)).min(1).readonly(),
     fromUri: z.string().transform((value) => value.split(',').map((item) => item.trim())),
     allowed: `a comma-separated list of ${values.join(', ')}`,
   })
@@ -227,16 +249,24 @@ export function stringList<const V extends readonly [string, ...string[]], const
 
 /** Any row of any type: what the table's rows are checked against. @internal */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyOptionRow = OptionRow<any, any, unknown, OptionGroup>
+export type AnyOptionRow = OptionRow<any, any>
 
 /** A row whose schema and URI conversion are written by hand (`w`, `nodeTags`). @internal */
-export function custom<In, Out, const D = undefined, const G extends OptionGroup = 'core'>(
-  spec: RowSpec<D, G> & {
-    readonly schema: z.ZodType<Out, In>
-    readonly fromUri: z.ZodType<unknown, string>
-    readonly allowed: string
-    readonly collect?: (elements: readonly unknown[]) => unknown
-  },
-): OptionRow<In, Out, D, G> {
-  return row(spec, spec)
+export function custom<const S extends CustomSpec>(
+  spec: S,
+): OptionRow<z.input<S['schema']>, z.output<S['schema']>, DefaultOf<S>, S['group']> {
+  return row(spec, spec) as OptionRow<
+    z.input<S['schema']>,
+    z.output<S['schema']>,
+    DefaultOf<S>,
+    S['group']
+  >
+}
+
+/** What {@link custom} takes: a row spec with its own schema and URI conversion. @internal */
+export interface CustomSpec extends RowSpec<unknown> {
+  readonly schema: z.ZodType
+  readonly fromUri: z.ZodType<unknown, string>
+  readonly allowed: string
+  readonly collect?: (elements: readonly unknown[]) => unknown
 }

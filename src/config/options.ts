@@ -2,16 +2,16 @@ import type { Backend } from '../adapter.js'
 import { normaliseReadConcern } from '../concern/read-concern.js'
 import type { ReadConcern, WriteConcern } from '../concern/write-concern.js'
 import { normaliseWriteConcern } from '../concern/write-concern.js'
-import { ConfigError, ErrorCode } from '../errors/errors.js'
+import { ErrorCode } from '../errors/errors.js'
 import type { ReadPreference } from '../selection/read-preference.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { formatNodeAddress, parseNodeAddress } from '../topology/node-address.js'
 import type { Tags } from '../topology/node-description.js'
-import { redactValue } from '../util/redact.js'
 import { findOptionConflict } from './consistency.js'
 import type { OptionName, OptionTable, OptionValue, OptionValues } from './option-table.js'
 import { effectiveValue, OPTION_NAMES, OPTION_TABLE } from './option-table.js'
 import { freezeResolved } from './freeze-resolved.js'
+import { IssueSink } from './issue-sink.js'
 import type { ClientOptions } from './schema.js'
 import { parseClientOptions } from './schema.js'
 import type { Scheme } from './scheme.js'
@@ -22,7 +22,9 @@ export type { ClientOptions } from './schema.js'
 
 type NamesIn<G> = { [K in OptionName]: OptionTable[K]['group'] extends G ? K : never }[OptionName]
 type CoreName = NamesIn<'core'>
-type DefaultedCoreName = { [K in CoreName]: OptionTable[K]['default'] extends undefined ? never : K }[CoreName]
+type DefaultedCoreName = {
+  [K in CoreName]: OptionTable[K]['default'] extends undefined ? never : K
+}[CoreName]
 
 /**
  * The `core` rows of the option table as resolved fields: those with a default are always present,
@@ -37,7 +39,7 @@ export type MongoDBBackendOptions = { readonly [K in NamesIn<'mongodb'>]?: Optio
 
 /** The resolved TLS settings (`tls*` options; `tlsInsecure` expanded into what it relaxes). */
 export interface ResolvedTls {
-  /** `tls`; default false, but true for `mongodb+srv` or when a `tls*` file option is given. */
+  /** `tls`; default false, but true when `tls` is not given and a `tls*` file option is. */
   readonly enabled: boolean
   readonly caFile?: string
   readonly certificateKeyFile?: string
@@ -98,9 +100,14 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
   const given = parseClientOptions(options)
   const cs = parseConnectionString(uri, { strict: given.strict ?? true })
   const password = given.password ?? cs.password
-  const fail = (code: ErrorCode, message: string, cause?: unknown): never => {
-    throw new ConfigError(redactValue(message, password), cause === undefined ? { code } : { code, cause })
+  const values: OptionValues = { ...cs.options, ...pickOptions(given) }
+  // Every later message is scrubbed of the password and the secret options' values.
+  const sink = new IssueSink(true)
+  for (const secret of [password, values.proxyPassword, values.tlsCertificateKeyFilePassword]) {
+    sink.addSecret(secret)
   }
+  const fail = (code: ErrorCode, message: string, cause?: unknown): never =>
+    sink.fail(code, message, cause)
   if (cs.scheme === SRV_SCHEME) {
     fail(
       ErrorCode.UnsupportedBackend,
@@ -113,7 +120,6 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
     fail(ErrorCode.InvalidUri, 'unix domain socket hosts are not supported; use host:port')
   }
   const { defaultPort } = SCHEMES[scheme]
-  const values: OptionValues = { ...cs.options, ...pickOptions(given) }
   const conflict = findOptionConflict(values, { scheme, hostCount: cs.hosts.length })
   if (conflict !== undefined) fail(conflict.code, conflict.message, conflict.cause)
 
@@ -128,7 +134,9 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
     ...core,
     backend: cs.backend,
     scheme,
-    hosts: [...new Set(cs.hosts.map((host) => formatNodeAddress(host.host, host.port ?? defaultPort)))],
+    hosts: [
+      ...new Set(cs.hosts.map((host) => formatNodeAddress(host.host, host.port ?? defaultPort))),
+    ],
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(database !== undefined ? { database } : {}),
@@ -138,14 +146,16 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
       ...(values.wtimeoutMS !== undefined ? { wtimeoutMS: values.wtimeoutMS } : {}),
       ...(values.journal !== undefined ? { journal: values.journal } : {}),
     }),
-    readConcern: normaliseReadConcern(values.readConcernLevel !== undefined ? { level: values.readConcernLevel } : {}),
+    readConcern: normaliseReadConcern(
+      values.readConcernLevel !== undefined ? { level: values.readConcernLevel } : {},
+    ),
     tls: resolveTls(values),
     nodeTags: resolveNodeTags(effectiveValue(values, 'nodeTags'), defaultPort, fail),
     backendOptions: Object.fromEntries(
-      OPTION_NAMES.filter((name) => OPTION_TABLE[name].group === 'mongodb' && values[name] !== undefined).map(
-        (name) => [name, values[name]],
-      ),
-    ) as MongoDBBackendOptions,
+      OPTION_NAMES.filter(
+        (name) => OPTION_TABLE[name].group === 'mongodb' && values[name] !== undefined,
+      ).map((name) => [name, values[name]]),
+    ),
     warnings: cs.warnings,
   }
   return freezeResolved(resolved)
@@ -153,8 +163,10 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
 
 function pickOptions(given: object): OptionValues {
   return Object.fromEntries(
-    Object.entries(given).filter(([name, value]) => value !== undefined && Object.hasOwn(OPTION_TABLE, name)),
-  ) as OptionValues
+    Object.entries(given).filter(
+      ([name, value]) => value !== undefined && Object.hasOwn(OPTION_TABLE, name),
+    ),
+  )
 }
 
 function resolveReadPreference(values: OptionValues): ReadPreference {
@@ -163,7 +175,9 @@ function resolveReadPreference(values: OptionValues): ReadPreference {
   return {
     mode: effectiveValue(values, 'readPreference'),
     ...(tags !== undefined && tags.length > 0 ? { tags } : {}),
-    ...(maxStalenessSeconds !== undefined && maxStalenessSeconds !== -1 ? { maxStalenessSeconds } : {}),
+    ...(maxStalenessSeconds !== undefined && maxStalenessSeconds !== -1
+      ? { maxStalenessSeconds }
+      : {}),
   }
 }
 
@@ -179,14 +193,17 @@ function resolveTls(values: OptionValues): ResolvedTls {
   return {
     enabled: values.tls ?? TLS_IMPLYING_OPTIONS.some((name) => values[name] !== undefined),
     ...(values.tlsCAFile !== undefined ? { caFile: values.tlsCAFile } : {}),
-    ...(values.tlsCertificateKeyFile !== undefined ? { certificateKeyFile: values.tlsCertificateKeyFile } : {}),
+    ...(values.tlsCertificateKeyFile !== undefined
+      ? { certificateKeyFile: values.tlsCertificateKeyFile }
+      : {}),
     ...(values.tlsCertificateKeyFilePassword !== undefined
       ? { certificateKeyFilePassword: values.tlsCertificateKeyFilePassword }
       : {}),
     ...(values.tlsCRLFile !== undefined ? { crlFile: values.tlsCRLFile } : {}),
     allowInvalidCertificates: insecure || values.tlsAllowInvalidCertificates === true,
     allowInvalidHostnames: insecure || values.tlsAllowInvalidHostnames === true,
-    disableCertificateRevocationCheck: insecure || values.tlsDisableCertificateRevocationCheck === true,
+    disableCertificateRevocationCheck:
+      insecure || values.tlsDisableCertificateRevocationCheck === true,
     disableOCSPEndpointCheck: insecure || values.tlsDisableOCSPEndpointCheck === true,
   }
 }
@@ -199,7 +216,8 @@ function resolveNodeTags(
   const resolved = new Map<NodeAddress, Tags>()
   for (const [key, tags] of nodeTags) {
     const parsed = parseNodeAddress(key, defaultPort)
-    if (parsed === undefined) fail(ErrorCode.InvalidOption, `nodeTags: ${JSON.stringify(key)} is not host[:port]`)
+    if (parsed === undefined)
+      fail(ErrorCode.InvalidOption, `nodeTags: ${JSON.stringify(key)} is not host[:port]`)
     const address = formatNodeAddress(parsed.host, parsed.port)
     resolved.set(address, { ...resolved.get(address), ...tags })
   }

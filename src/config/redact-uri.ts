@@ -1,4 +1,5 @@
-import { REDACTED, redactSecrets } from '../util/redact.js'
+import { REDACTED, redactSecrets, redactValue } from '../util/redact.js'
+import { MIN_GLOBAL_SECRET_LENGTH } from './issue-sink.js'
 import { OPTION_NAMES, OPTION_TABLE } from './option-table.js'
 
 const SCHEME_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//
@@ -12,8 +13,9 @@ const SECRET_KEYS: ReadonlySet<string> = new Set(
 /**
  * A connection string safe to log: the password (`user:*****@`) and the values of secret options
  * (`proxyPassword`, `tlsCertificateKeyFilePassword`, any key containing "password") replaced by
- * `*****`. Never throws, also for malformed input: when it cannot tell where the password ends (an
- * unescaped `/`, `?` or `@` in it), it hides more rather than less.
+ * `*****`, and so is any other place where one of those secrets was pasted. Never throws, also for
+ * malformed input: when it cannot tell where the password ends (an unescaped `/`, `?` or `@` in it),
+ * it hides more rather than less.
  *
  * ```ts
  * redactUri('mysql://app:s3cret@db1,db2/shop?w=majority') // 'mysql://app:*****@db1,db2/shop?w=majority'
@@ -23,48 +25,65 @@ export function redactUri(uri: string): string {
   if (typeof uri !== 'string') return ''
   const prefix = SCHEME_PREFIX.exec(uri)?.[0] ?? ''
   const rest = uri.slice(prefix.length)
-  const masked = prefix === '' ? rest : redactUserInfo(rest)
-  const withoutOptions = `${prefix}${masked}`.replace(OPTION_PAIR, (pair, separator: string, key: string) =>
-    isSecretKey(key) ? `${separator}${key}=${REDACTED}` : pair,
+  const secrets: string[] = []
+  const masked = prefix === '' ? rest : redactUserInfo(rest, secrets)
+  const withoutOptions = `${prefix}${masked}`.replace(
+    OPTION_PAIR,
+    (pair, separator: string, key: string, value: string) => {
+      if (!isSecretKey(key)) return pair
+      secrets.push(value)
+      return `${separator}${key}=${REDACTED}`
+    },
   )
-  return redactSecrets(withoutOptions)
+  // A secret may also have been pasted into another option's value: remove it everywhere.
+  const everywhere = secrets
+    .flatMap((secret) => [secret, safeDecode(secret)])
+    .filter((secret) => secret.length >= MIN_GLOBAL_SECRET_LENGTH && secret !== REDACTED)
+    .sort((a, b) => b.length - a.length)
+    .reduce((text, secret) => redactValue(text, secret), withoutOptions)
+  return redactSecrets(everywhere)
 }
 
-function redactUserInfo(rest: string): string {
+function redactUserInfo(rest: string, secrets: string[]): string {
   const authorityEnd = rest.search(/[/?]/)
   const end = authorityEnd === -1 ? rest.length : authorityEnd
   const authority = rest.slice(0, end)
   const at = authority.lastIndexOf('@')
-  if (at !== -1) return maskPassword(rest, at)
   const lastAt = rest.lastIndexOf('@')
   if (lastAt === -1) return rest
-  // The "@" is after the authority: either inside an option value (a well-formed URI), or the end of
-  // a password that holds an unescaped "/" or "?". Only the first is left alone.
+  if (lastAt === at) return maskPassword(rest, at, secrets)
+  // The last "@" is after the authority: either inside an option value (a well-formed URI), or the
+  // end of a password that holds an unescaped "/" or "?". Only the first is left alone.
   const queryStart = rest.indexOf('?')
   const pairStart = Math.max(rest.lastIndexOf('&', lastAt), queryStart)
   const isOptionValue =
-    HOST_LIST.test(authority) &&
+    HOST_LIST.test(authority.slice(at + 1)) &&
     queryStart !== -1 &&
     queryStart < lastAt &&
     !rest.slice(end, queryStart).includes('@') &&
     rest.slice(pairStart + 1, lastAt).includes('=')
-  return isOptionValue ? rest : maskPassword(rest, lastAt)
+  if (!isOptionValue) return maskPassword(rest, lastAt, secrets)
+  return at === -1 ? rest : maskPassword(rest, at, secrets)
 }
 
 /** `rest` with everything between the first `:` and the `@` at `at` replaced, if there is a `:`. */
-function maskPassword(rest: string, at: number): string {
+function maskPassword(rest: string, at: number, secrets: string[]): string {
   const colon = rest.indexOf(':')
   if (colon === -1 || colon > at) return rest
+  secrets.push(rest.slice(colon + 1, at))
   return `${rest.slice(0, colon + 1)}${REDACTED}${rest.slice(at)}`
 }
 
-function isSecretKey(rawKey: string): boolean {
-  let key = rawKey
+function safeDecode(text: string): string {
   try {
-    key = decodeURIComponent(rawKey)
+    return decodeURIComponent(text)
   } catch {
-    // A malformed escape: judge the key as written.
+    // A malformed escape: take the text as written.
+    return text
   }
-  const lower = key.toLowerCase()
+}
+
+function isSecretKey(rawKey: string): boolean {
+  const lower = safeDecode(rawKey).toLowerCase()
   return SECRET_KEYS.has(lower) || lower.includes('password') || lower.includes('secret')
 }

@@ -61,7 +61,9 @@ const EXTRA_ALLOWED: Readonly<Record<keyof typeof EXTRA_FIELDS, string>> = {
  * @internal
  */
 export const CLIENT_OPTIONS_SCHEMA = z.strictObject({
-  ...Object.fromEntries(OPTION_NAMES.map((name) => [name, (OPTION_TABLE[name].schema as z.ZodType).optional()])),
+  ...Object.fromEntries(
+    OPTION_NAMES.map((name) => [name, (OPTION_TABLE[name].schema as z.ZodType).optional()]),
+  ),
   ...EXTRA_FIELDS,
 }) as unknown as z.ZodType<ParsedClientOptions, ClientOptions>
 
@@ -76,23 +78,41 @@ export function parseClientOptions(options: unknown): ParsedClientOptions {
   if (options === undefined || options === null) return {}
   const sink = new IssueSink(true)
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw sink.error(ErrorCode.InvalidOption, 'options must be an object, e.g. { w: "majority", timeoutMS: 5000 }')
+    throw sink.error(
+      ErrorCode.InvalidOption,
+      'options must be an object, e.g. { w: "majority", timeoutMS: 5000 }',
+    )
   }
-  const record = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
-  if (typeof record['password'] === 'string') sink.addSecret(record['password'])
+  const record = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  )
+  for (const name of [
+    'password',
+    ...OPTION_NAMES.filter((option) => OPTION_TABLE[option].secret),
+  ]) {
+    const secret: unknown = record[name]
+    if (typeof secret === 'string') sink.addSecret(secret)
+  }
   const parsed = CLIENT_OPTIONS_SCHEMA.safeParse(record)
   if (parsed.success) return parsed.data
   throw zodToConfigError(parsed.error, record, sink)
 }
 
-function zodToConfigError(error: z.ZodError, input: Readonly<Record<string, unknown>>, sink: IssueSink): ConfigError {
+function zodToConfigError(
+  error: z.ZodError,
+  input: Readonly<Record<string, unknown>>,
+  sink: IssueSink,
+): ConfigError {
   const problems = error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `unknown option ${JSON.stringify(key)}${suggestionFor(key)}`).join('; ')
+      return issue.keys
+        .map((key) => `unknown option ${JSON.stringify(key)}${suggestionFor(key)}`)
+        .join('; ')
     }
     const name = String(issue.path[0] ?? '')
     const isTableOption = Object.hasOwn(OPTION_TABLE, name)
-    const isSecret = name === 'password' || (isTableOption && OPTION_TABLE[name as OptionName].secret)
+    const isSecret =
+      name === 'password' || (isTableOption && OPTION_TABLE[name as OptionName].secret)
     const allowed = isTableOption
       ? OPTION_TABLE[name as OptionName].allowed
       : (EXTRA_ALLOWED[name as keyof typeof EXTRA_FIELDS] as string | undefined)
@@ -109,7 +129,9 @@ function describe(value: unknown): string {
   if (value instanceof Map) return `Map(${String(value.size)})`
   if (typeof value === 'string') return value
   try {
-    return JSON.stringify(value) ?? String(value)
+    // JSON.stringify returns undefined for undefined, functions and symbols.
+    const json = JSON.stringify(value) as string | undefined
+    return json ?? String(value)
   } catch {
     return String(value)
   }

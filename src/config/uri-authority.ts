@@ -45,12 +45,18 @@ const ENCODE_HINT =
  */
 export function decodeComponent(text: string, what: string, sink: IssueSink): string {
   if (BAD_PERCENT.test(text)) {
-    sink.fail(ErrorCode.InvalidUri, `${what} contains a "%" that does not start a %XX escape; write "%" as %25`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `${what} contains a "%" that does not start a %XX escape; write "%" as %25`,
+    )
   }
   try {
     return decodeURIComponent(text)
   } catch {
-    return sink.fail(ErrorCode.InvalidUri, `${what} contains a percent-encoded sequence that is not UTF-8`)
+    return sink.fail(
+      ErrorCode.InvalidUri,
+      `${what} contains a percent-encoded sequence that is not UTF-8`,
+    )
   }
 }
 
@@ -66,14 +72,26 @@ export function parseUserInfo(userinfo: string, sink: IssueSink): UriCredentials
   const rawUser = colon === -1 ? userinfo : userinfo.slice(0, colon)
   const rawPassword = colon === -1 ? undefined : userinfo.slice(colon + 1)
   sink.addSecret(rawPassword)
-  if (userinfo.includes('@')) sink.fail(ErrorCode.InvalidUri, `the user information contains an unescaped "@"; ${ENCODE_HINT}`)
+  if (userinfo.includes('@'))
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `the user information contains an unescaped "@"; ${ENCODE_HINT}`,
+    )
   if (rawPassword?.includes(':') === true) {
-    sink.fail(ErrorCode.InvalidUri, `the user information contains more than one ":"; ${ENCODE_HINT}`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `the user information contains more than one ":"; ${ENCODE_HINT}`,
+    )
   }
   const username = decodeComponent(rawUser, 'the user name', sink)
-  const password = rawPassword === undefined ? undefined : decodeComponent(rawPassword, 'the password', sink)
+  const password =
+    rawPassword === undefined ? undefined : decodeComponent(rawPassword, 'the password', sink)
   sink.addSecret(password)
-  if (username === '') sink.fail(ErrorCode.InvalidUri, 'the user name is empty; write user:password@host or leave out the "@"')
+  if (username === '')
+    sink.fail(
+      ErrorCode.InvalidUri,
+      'the user name is empty; write user:password@host or leave out the "@"',
+    )
   return { username, ...(password !== undefined ? { password } : {}) }
 }
 
@@ -86,10 +104,17 @@ export function parseUserInfo(userinfo: string, sink: IssueSink): UriCredentials
  */
 export function parseHosts(hostsText: string, scheme: Scheme, sink: IssueSink): readonly UriHost[] {
   if (hostsText === '') {
-    sink.fail(ErrorCode.InvalidUri, `no host: list at least one, e.g. ${scheme}://host1:port,host2:port/`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `no host: list at least one, e.g. ${scheme}://host1:port,host2:port/`,
+    )
   }
   const hosts = hostsText.split(',').map((text): UriHost => {
-    if (text === '') return sink.fail(ErrorCode.InvalidUri, 'the host list has an empty entry (two commas, or a trailing comma)')
+    if (text === '')
+      return sink.fail(
+        ErrorCode.InvalidUri,
+        'the host list has an empty entry (two commas, or a trailing comma)',
+      )
     const decoded = decodeComponent(text, `host ${sink.show(text)}`, sink)
     if (decoded.includes('/')) {
       if (!decoded.endsWith('.sock')) {
@@ -119,7 +144,10 @@ export function parseHosts(hostsText: string, scheme: Scheme, sink: IssueSink): 
   if (scheme === SRV_SCHEME) {
     const [first] = hosts
     if (hosts.length !== 1 || first?.kind !== UriHostKind.Hostname) {
-      sink.fail(ErrorCode.InvalidUri, 'mongodb+srv:// takes exactly one host name (the SRV record name)')
+      sink.fail(
+        ErrorCode.InvalidUri,
+        'mongodb+srv:// takes exactly one host name (the SRV record name)',
+      )
     }
     if (first.port !== undefined) sink.fail(ErrorCode.InvalidUri, 'mongodb+srv:// takes no port')
   }
@@ -140,9 +168,15 @@ const FORBIDDEN_IN_DATABASE: Readonly<Record<'mongodb' | 'mysql', RegExp>> = {
  * @see https://github.com/mongodb/specifications/blob/master/source/connection-string/connection-string-spec.md#auth-database-optional
  * @internal
  */
-export function checkDatabaseName(database: string, backend: 'mongodb' | 'mysql' | 'cassandra', sink: IssueSink): void {
+export function checkDatabaseName(
+  database: string,
+  backend: 'mongodb' | 'mysql' | 'cassandra',
+  sink: IssueSink,
+): void {
   const valid =
-    backend === 'cassandra' ? /^\w{1,48}$/.test(database) : !FORBIDDEN_IN_DATABASE[backend].test(database)
+    backend === 'cassandra'
+      ? /^\w{1,48}$/.test(database)
+      : !FORBIDDEN_IN_DATABASE[backend].test(database)
   if (!valid) {
     const allowed =
       backend === 'cassandra'
@@ -150,7 +184,10 @@ export function checkDatabaseName(database: string, backend: 'mongodb' | 'mysql'
         : backend === 'mongodb'
           ? 'it may not contain / \\ space " or $'
           : 'it may not contain / \\ or .'
-    sink.fail(ErrorCode.InvalidUri, `invalid ${backend === 'cassandra' ? 'keyspace' : 'database'} name ${sink.show(database)}: ${allowed}`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `invalid ${backend === 'cassandra' ? 'keyspace' : 'database'} name ${sink.show(database)}: ${allowed}`,
+    )
   }
 }
 

@@ -65,18 +65,30 @@ const SUPPORTED = 'use mongodb://, mysql://, mariadb:// or cassandra://'
  *   the option and value, never a password.
  * @see https://github.com/mongodb/specifications/blob/master/source/connection-string/connection-string-spec.md
  */
-export function parseConnectionString(uri: string, options: ParseConnectionStringOptions = {}): ConnectionString {
+export function parseConnectionString(
+  uri: string,
+  options: ParseConnectionStringOptions = {},
+): ConnectionString {
   const sink = new IssueSink(options.strict ?? true)
   if (typeof uri !== 'string' || uri.trim() === '') {
-    sink.fail(ErrorCode.InvalidUri, `the connection string is empty; ${SUPPORTED}, e.g. mysql://user:password@host1,host2/db`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `the connection string is empty; ${SUPPORTED}, e.g. mysql://user:password@host1,host2/db`,
+    )
   }
   const match = SCHEME_PREFIX.exec(uri)
   const scheme = match?.[1]?.toLowerCase()
   if (match === null || scheme === undefined) {
-    return sink.fail(ErrorCode.InvalidUri, `the connection string must start with scheme://; ${SUPPORTED}`)
+    return sink.fail(
+      ErrorCode.InvalidUri,
+      `the connection string must start with scheme://; ${SUPPORTED}`,
+    )
   }
   if (!isScheme(scheme)) {
-    return sink.fail(ErrorCode.UnsupportedBackend, `scheme ${sink.show(scheme)} is not supported; ${SUPPORTED}`)
+    return sink.fail(
+      ErrorCode.UnsupportedBackend,
+      `scheme ${sink.show(scheme)} is not supported; ${SUPPORTED}`,
+    )
   }
   const { backend } = SCHEMES[scheme]
   const rest = uri.slice(match[0].length)
@@ -92,7 +104,10 @@ export function parseConnectionString(uri: string, options: ParseConnectionStrin
   const queryStart = tail.indexOf('?')
   const path = tail.startsWith('/') ? tail.slice(1, queryStart === -1 ? undefined : queryStart) : ''
   if (at === -1 && path.includes('@')) {
-    sink.fail(ErrorCode.InvalidUri, `the user information or a host contains an unescaped "/"; ${USERINFO_ENCODE_HINT}`)
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `the user information or a host contains an unescaped "/"; ${USERINFO_ENCODE_HINT}`,
+    )
   }
   const hosts = parseHosts(authority.slice(at + 1), scheme, sink)
   const database = path === '' ? undefined : decodeComponent(path, 'the database name', sink)
@@ -118,18 +133,25 @@ interface Occurrence {
 }
 
 function parseOptions(query: string, sink: IssueSink): OptionValues {
+  registerSecretValues(query, sink)
   const occurrences = new Map<OptionName, Occurrence[]>()
   for (const pair of query.split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
     if (eq === -1) {
-      sink.fail(ErrorCode.InvalidUri, `option ${sink.show(pair)} has no value; write key=value pairs joined by &`)
+      sink.fail(
+        ErrorCode.InvalidUri,
+        `option ${sink.show(pair)} has no value; write key=value pairs joined by &`,
+      )
     }
     const key = decodeComponent(pair.slice(0, eq), 'an option name', sink)
     const name = OPTION_BY_URI_KEY.get(key.toLowerCase())
     const value = decodeComponent(pair.slice(eq + 1), `the value of option ${sink.show(key)}`, sink)
     if (name === undefined) {
-      sink.issue(ErrorCode.InvalidOption, `unknown option ${sink.show(key)}${suggestionFor(key)} (see docs/options.md)`)
+      sink.issue(
+        ErrorCode.InvalidOption,
+        `unknown option ${sink.show(key)}${suggestionFor(key)} (see docs/options.md)`,
+      )
       continue
     }
     occurrences.set(name, [...(occurrences.get(name) ?? []), { key, value }])
@@ -142,26 +164,58 @@ function parseOptions(query: string, sink: IssueSink): OptionValues {
   return Object.freeze(values) as OptionValues
 }
 
+/** Registers the values of secret options first, so no message about any option can show them. */
+function registerSecretValues(query: string, sink: IssueSink): void {
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=')
+    const name =
+      eq === -1 ? undefined : OPTION_BY_URI_KEY.get(safeDecode(pair.slice(0, eq)).toLowerCase())
+    if (name === undefined || !OPTION_TABLE[name].secret) continue
+    sink.addSecret(pair.slice(eq + 1))
+    sink.addSecret(safeDecode(pair.slice(eq + 1)))
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /** The validated value of one option from all its occurrences, or `undefined` when it is ignored. */
 function optionValue(name: OptionName, list: readonly Occurrence[], sink: IssueSink): unknown {
   const row = OPTION_TABLE[name]
   const count = list.length
   if (row.repeat === 'once' && count > 1) {
-    sink.fail(ErrorCode.InvalidOption, `option ${name} is given ${String(count)} times; give it once`)
+    sink.fail(
+      ErrorCode.InvalidOption,
+      `option ${name} is given ${String(count)} times; give it once`,
+    )
   }
   if (row.repeat === 'list') {
-    const elements = list.map((occurrence) => candidate(name, occurrence, sink)).filter((e) => e !== undefined)
+    const elements = list
+      .map((occurrence) => candidate(name, occurrence, sink))
+      .filter((e) => e !== undefined)
     return elements.length === 0 ? undefined : validated(name, row.collect(elements), list, sink)
   }
   if (row.repeat === 'last' && count > 1) {
-    sink.issue(ErrorCode.InvalidOption, `option ${name} is given ${String(count)} times; give it once (the last one is used)`)
+    sink.issue(
+      ErrorCode.InvalidOption,
+      `option ${name} is given ${String(count)} times; give it once (the last one is used)`,
+    )
   }
   const last = list[count - 1]
   if (row.repeat !== 'agree' || last === undefined) {
-    return last === undefined ? undefined : validated(name, candidate(name, last, sink), [last], sink)
+    return last === undefined
+      ? undefined
+      : validated(name, candidate(name, last, sink), [last], sink)
   }
   // tls and its alias ssl: every occurrence must say the same.
-  const all = list.map((occurrence) => validated(name, candidate(name, occurrence, sink), [occurrence], sink))
+  const all = list.map((occurrence) =>
+    validated(name, candidate(name, occurrence, sink), [occurrence], sink),
+  )
   const distinct = new Set(all.filter((value) => value !== undefined))
   if (distinct.size > 1) {
     sink.fail(
@@ -176,7 +230,10 @@ function optionValue(name: OptionName, list: readonly Occurrence[], sink: IssueS
 function candidate(name: OptionName, occurrence: Occurrence, sink: IssueSink): unknown {
   const row = OPTION_TABLE[name]
   if (occurrence.value === '' && row.repeat !== 'list') {
-    sink.issue(ErrorCode.InvalidOption, `option ${name} has an empty value and is ignored; allowed: ${row.allowed}`)
+    sink.issue(
+      ErrorCode.InvalidOption,
+      `option ${name} has an empty value and is ignored; allowed: ${row.allowed}`,
+    )
     return undefined
   }
   const parsed = row.fromUri.safeParse(occurrence.value)
@@ -185,7 +242,12 @@ function candidate(name: OptionName, occurrence: Occurrence, sink: IssueSink): u
   return undefined
 }
 
-function validated(name: OptionName, value: unknown, list: readonly Occurrence[], sink: IssueSink): unknown {
+function validated(
+  name: OptionName,
+  value: unknown,
+  list: readonly Occurrence[],
+  sink: IssueSink,
+): unknown {
   if (value === undefined) return undefined
   const row = OPTION_TABLE[name]
   const parsed = (row.schema as z.ZodType).safeParse(value)
@@ -194,7 +256,12 @@ function validated(name: OptionName, value: unknown, list: readonly Occurrence[]
   return undefined
 }
 
-function invalidValue(name: OptionName, list: readonly Occurrence[], error: z.ZodError, sink: IssueSink): void {
+function invalidValue(
+  name: OptionName,
+  list: readonly Occurrence[],
+  error: z.ZodError,
+  sink: IssueSink,
+): void {
   const row = OPTION_TABLE[name]
   const shown = list.map((o) => sink.show(o.value, row.secret)).join(', ')
   sink.issue(

@@ -43,9 +43,9 @@ interface DocumentCase {
 }
 
 describe('connection-string', () => {
-  for (const [file, content] of readSpecFolder<{ tests: UriCase[] }>('read-write-concern/tests/connection-string/')) {
+  for (const [file, tests] of readSpecFolder('read-write-concern/tests/connection-string/')) {
     describe(file, () => {
-      for (const testCase of content.tests) {
+      for (const testCase of tests as readonly UriCase[]) {
         it(testCase.description, () => {
           if (!testCase.valid) {
             expect(() => resolveOptions(testCase.uri)).toThrow(ConfigError)
@@ -63,8 +63,10 @@ describe('connection-string', () => {
           }
           const resolved = resolveOptions(testCase.uri)
           expect(resolveOptions(testCase.uri, { strict: false }).warnings).toEqual([])
-          if (testCase.writeConcern !== undefined) expect(resolved.writeConcern).toEqual(testCase.writeConcern)
-          if (testCase.readConcern !== undefined) expect(resolved.readConcern).toEqual(testCase.readConcern)
+          if (testCase.writeConcern !== undefined)
+            expect(resolved.writeConcern).toEqual(testCase.writeConcern)
+          if (testCase.readConcern !== undefined)
+            expect(resolved.readConcern).toEqual(testCase.readConcern)
         })
       }
     })
@@ -72,11 +74,12 @@ describe('connection-string', () => {
 })
 
 describe('document', () => {
-  for (const [file, content] of readSpecFolder<{ tests: DocumentCase[] }>('read-write-concern/tests/document/')) {
+  for (const [file, tests] of readSpecFolder('read-write-concern/tests/document/')) {
     describe(file, () => {
-      for (const testCase of content.tests) {
+      for (const testCase of tests as readonly DocumentCase[]) {
         it(testCase.description, () => {
-          if (testCase.writeConcern !== undefined) checkWriteConcern(testCase, testCase.writeConcern)
+          if (testCase.writeConcern !== undefined)
+            checkWriteConcern(testCase, testCase.writeConcern)
           if (testCase.readConcern !== undefined) checkReadConcern(testCase, testCase.readConcern)
           expect(testCase.writeConcern ?? testCase.readConcern).toBeDefined()
         })
@@ -89,7 +92,8 @@ function checkWriteConcern(testCase: DocumentCase, input: Readonly<Record<string
   if (!testCase.valid) {
     expect(() => parseWriteConcern(input)).toThrow(ConfigError)
     // The spec still defines acknowledgement for an invalid concern (w:0 + j:true is acknowledged).
-    if (testCase.isAcknowledged != null) expect(isAcknowledged(input as WriteConcern)).toBe(testCase.isAcknowledged)
+    if (testCase.isAcknowledged != null)
+      expect(isAcknowledged(input as WriteConcern)).toBe(testCase.isAcknowledged)
     return
   }
   const wc = parseWriteConcern(input)
@@ -109,10 +113,11 @@ function checkReadConcern(testCase: DocumentCase, input: Readonly<Record<string,
 }
 
 describe('operation', () => {
-  for (const [file, content] of readSpecFolder<{ tests: { description: string }[] }>('read-write-concern/tests/operation/')) {
+  for (const [file, tests] of readSpecFolder('read-write-concern/tests/operation/')) {
     describe(file, () => {
-      for (const testCase of content.tests) {
-        it.skip(`${testCase.description} [skip: unified test format, needs a real MongoDB server]`, () => undefined)
+      for (const testCase of tests as readonly { description: string }[]) {
+        it.skip(`${testCase.description} [skip: unified test format, needs a real MongoDB server]`, () =>
+          undefined)
       }
     })
   }

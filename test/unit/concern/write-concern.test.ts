@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import {
+  isAcknowledged,
+  isServerDefaultWriteConcern,
+  normaliseWriteConcern,
+  parseWriteConcern,
+  writeConcernProblem,
+  writeConcernToWire,
+} from '../../../src/concern/write-concern.js'
+import { ConfigError, ErrorCode } from '../../../src/errors/errors.js'
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (error: unknown) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return error as ConfigError
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseWriteConcern', () => {
+  it.each([
+    [{ w: 'majority' }, { w: 'majority' }],
+    [
+      { w: 2, wtimeoutMS: 100 },
+      { w: 2, wtimeoutMS: 100 },
+    ],
+    [{ w: 'eastAndWest' }, { w: 'eastAndWest' }],
+    [
+      { w: 1, j: true, wtimeout: 5 },
+      { w: 1, journal: true, wtimeoutMS: 5 },
+    ],
+    [{ journal: false }, { journal: false }],
+    [{}, {}],
+    [undefined, {}],
+  ])('accepts %j as %j', (input, expected) => {
+    const wc = parseWriteConcern(input)
+    expect(wc).toEqual(expected)
+    expect(Object.isFrozen(wc)).toBe(true)
+  })
+
+  it.each([
+    [{ w: -1 }],
+    [{ w: 1.5 }],
+    [{ w: '' }],
+    [{ wtimeoutMS: -1 }],
+    [{ journal: 'yes' }],
+    [{ x: 1 }],
+    ['majority'],
+  ])('rejects %j with INVALID_OPTION and the ZodError as cause', (input) => {
+    const error = configError(() => parseWriteConcern(input))
+    expect(error.code).toBe(ErrorCode.InvalidOption)
+    expect((error.cause as Error).name).toBe('ZodError')
+  })
+
+  it('rejects w:0 with journal:true as a conflict', () => {
+    expect(configError(() => parseWriteConcern({ w: 0, j: true })).code).toBe(
+      ErrorCode.ConflictingOptions,
+    )
+  })
+
+  it('rejects two spellings of one field that disagree', () => {
+    expect(configError(() => parseWriteConcern({ journal: true, j: false })).code).toBe(
+      ErrorCode.ConflictingOptions,
+    )
+    expect(parseWriteConcern({ wtimeoutMS: 5, wtimeout: 5 })).toEqual({ wtimeoutMS: 5 })
+  })
+})
+
+describe('normaliseWriteConcern', () => {
+  it('folds aliases and drops absent fields', () => {
+    expect(normaliseWriteConcern({ w: undefined, j: true, wtimeout: 0 })).toEqual({
+      journal: true,
+      wtimeoutMS: 0,
+    })
+  })
+
+  it('validates typed input too', () => {
+    expect(() => normaliseWriteConcern({ w: -3 })).toThrow(ConfigError)
+  })
+})
+
+describe('writeConcernProblem', () => {
+  it('is undefined for a valid concern and names the problem otherwise', () => {
+    expect(writeConcernProblem({ w: 'majority', wtimeoutMS: 0 })).toBeUndefined()
+    expect(writeConcernProblem({ wtimeoutMS: -5 })?.message).toContain('wtimeoutMS=-5')
+  })
+})
+
+describe('wire form and predicates', () => {
+  it('renders { w, wtimeout, j }', () => {
+    expect(writeConcernToWire({ w: 3, wtimeoutMS: 1000, journal: true })).toEqual({
+      w: 3,
+      wtimeout: 1000,
+      j: true,
+    })
+    expect(writeConcernToWire({})).toEqual({})
+  })
+
+  it.each([
+    [{}, true],
+    [{ w: 1 }, true],
+    [{ w: 'majority' }, true],
+    [{ w: 0 }, false],
+    [{ w: 0, wtimeoutMS: 5 }, false],
+    [{ w: 0, journal: true }, true],
+  ])('isAcknowledged(%j) is %s', (wc, expected) => {
+    expect(isAcknowledged(wc)).toBe(expected)
+  })
+
+  it('calls only the empty concern the server default', () => {
+    expect(isServerDefaultWriteConcern({})).toBe(true)
+    expect(isServerDefaultWriteConcern({ journal: false })).toBe(false)
+  })
+})
