@@ -25,5 +25,6 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 /** The reason a signal aborted, as an `Error` (a bare `abort()` gives a DOMException, which is one). */
 export function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason
-  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'))
+  if (reason instanceof Error) return reason
+  return new Error(typeof reason === 'string' ? reason : 'aborted')
 }
