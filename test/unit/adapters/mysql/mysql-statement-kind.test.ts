@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest'
+import {
+  FORCE_PRIMARY_HINT,
+  StatementKind,
+  statementKind,
+} from '../../../../adapters/mysql/mysql-statement-kind.js'
+
+describe('statementKind: plain reads', () => {
+  it.each([
+    'SELECT 1',
+    'select * from orders where id = ?',
+    '  \n\tSELECT 1',
+    'SELECT @@server_id',
+    'SELECT @x',
+    'SELECT * FROM t WHERE note = "FOR UPDATE"',
+    "SELECT 'INTO', 'LOCK IN SHARE MODE', 'get_lock(1)' FROM dual",
+    'SELECT `into`, `for` FROM t',
+    'SELECT `get_lock`(1)',
+    'SELECT a FROM t1 UNION SELECT a FROM t2',
+    '(SELECT a FROM t1) UNION (SELECT a FROM t2) ORDER BY a',
+    '((SELECT 1))',
+    'WITH cte AS (SELECT 1 AS x) SELECT * FROM cte',
+    'with recursive r (n) as (select 1 union all select n + 1 from r where n < 5) select * from r',
+    'WITH a AS (SELECT 1), b AS (SELECT 2) SELECT * FROM a, b',
+    'TABLE orders',
+    'VALUES ROW(1, 2), ROW(3, 4)',
+    'SELECT * FROM t FOR SYSTEM_TIME AS OF TIMESTAMP "2024-01-01"',
+    'SELECT SLEEP(0), UUID(), NOW(), CONNECTION_ID()',
+    'SELECT MASTER_GTID_WAIT("0-1-5", 1)',
+    'SELECT lastval_of_something FROM t',
+    'SELECT 1;',
+    'SELECT 1; SELECT 2',
+    'SELECT /*+ MAX_EXECUTION_TIME(1000) */ * FROM t',
+    'SELECT /*!40001 SQL_NO_CACHE */ * FROM t',
+    'SELECT 1 -- FOR UPDATE\n',
+    'SELECT 1 # INTO OUTFILE "x"',
+    'SELECT 1 /* FOR UPDATE */',
+    'SELECT "it\\"s FOR UPDATE" FROM t',
+    "SELECT 'it''s INTO' FROM t",
+    'SELECT a-- 1\nFROM t',
+    'SELECT é FROM t',
+  ])('%s → read', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Read)
+  })
+})
+
+describe('statementKind: leading comments and whitespace', () => {
+  it.each([
+    '/* list orders */ SELECT * FROM orders',
+    '-- a comment\nSELECT 1',
+    '--\nSELECT 1',
+    '# hash comment\nSELECT 1',
+    '/* a */ /* b */\n -- c\n SELECT 1',
+    '/* multi\nline */SELECT 1',
+  ])('%s → read', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Read)
+  })
+
+  it('treats an executable comment as the SQL the server runs', () => {
+    expect(statementKind('/*!40101 SET NAMES utf8 */')).toBe(StatementKind.Write)
+    expect(statementKind('/*M!100100 DELETE FROM t */')).toBe(StatementKind.Write)
+    expect(statementKind('/*! SELECT 1 */')).toBe(StatementKind.Read)
+  })
+})
+
+describe('statementKind: SHOW, DESCRIBE, EXPLAIN, ANALYZE', () => {
+  it.each([
+    'SHOW TABLES',
+    'SHOW FULL TABLES FROM appdb',
+    'SHOW COLUMNS FROM orders',
+    'SHOW FULL COLUMNS FROM orders',
+    'SHOW FIELDS FROM orders',
+    'SHOW INDEX FROM orders',
+    'SHOW KEYS FROM orders',
+    'SHOW CREATE TABLE orders',
+    'SHOW CREATE VIEW v',
+    'SHOW DATABASES',
+    'SHOW TABLE STATUS LIKE "orders"',
+    'SHOW TRIGGERS',
+    'SHOW FUNCTION STATUS',
+    'SHOW PROCEDURE CODE p',
+    'SHOW CHARACTER SET',
+    'SHOW COLLATION',
+    'DESCRIBE orders',
+    'DESC orders id',
+    'EXPLAIN orders',
+    'EXPLAIN SELECT * FROM orders',
+    'EXPLAIN FORMAT=JSON SELECT * FROM orders',
+    'EXPLAIN EXTENDED SELECT 1',
+    'EXPLAIN ANALYZE SELECT * FROM orders',
+    'ANALYZE SELECT * FROM orders',
+    'ANALYZE FORMAT=JSON SELECT 1',
+    'EXPLAIN (SELECT 1) UNION (SELECT 2)',
+    'EXPLAIN TABLE orders',
+  ])('%s → read', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Read)
+  })
+
+  it.each([
+    'SHOW WARNINGS',
+    'SHOW ERRORS',
+    'SHOW COUNT(*) WARNINGS',
+    'SHOW STATUS',
+    'SHOW SESSION STATUS',
+    'SHOW GLOBAL VARIABLES',
+    'SHOW VARIABLES LIKE "read_only"',
+    'SHOW PROCESSLIST',
+    'SHOW FULL PROCESSLIST',
+    'SHOW MASTER STATUS',
+    'SHOW SLAVE STATUS',
+    'SHOW REPLICA STATUS',
+    'SHOW BINARY LOGS',
+    'SHOW BINLOG EVENTS',
+    'SHOW ENGINE INNODB STATUS',
+    'SHOW PROFILES',
+    'SHOW TABLE',
+    'SHOW',
+    'EXPLAIN UPDATE orders SET v = 1',
+    'EXPLAIN ANALYZE DELETE FROM orders',
+    'EXPLAIN FOR CONNECTION 12',
+    'EXPLAIN SELECT * FROM orders FOR UPDATE',
+    'ANALYZE TABLE orders',
+    'ANALYZE NO_WRITE_TO_BINLOG TABLE orders',
+    'ANALYZE UPDATE orders SET v = 1',
+    'EXPLAIN',
+  ])('%s → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+})
+
+describe('statementKind: locking and side effects send a SELECT to the primary', () => {
+  it.each([
+    'SELECT * FROM orders WHERE id = 1 FOR UPDATE',
+    'SELECT * FROM orders FOR UPDATE NOWAIT',
+    'SELECT * FROM orders FOR UPDATE SKIP LOCKED',
+    'select * from orders for update of orders',
+    'SELECT * FROM orders FOR SHARE',
+    'SELECT * FROM orders LOCK IN SHARE MODE',
+    'SELECT * FROM orders\nFOR\n  UPDATE',
+    'SELECT * FROM orders /* x */ FOR /* y */ UPDATE',
+    '(SELECT * FROM t FOR UPDATE)',
+    'SELECT * FROM (SELECT * FROM t FOR UPDATE) x',
+    'WITH c AS (SELECT * FROM t FOR UPDATE) SELECT * FROM c',
+    'SELECT a INTO @a FROM t',
+    'SELECT * FROM t INTO OUTFILE "/tmp/x"',
+    'SELECT * INTO DUMPFILE "/tmp/x" FROM t',
+    'SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 1',
+    'SELECT FOUND_ROWS()',
+    'SELECT LAST_INSERT_ID()',
+    'SELECT ROW_COUNT()',
+    'SELECT GET_LOCK("job", 10)',
+    'SELECT get_lock ("job", 10)',
+    'SELECT RELEASE_LOCK("job")',
+    'SELECT RELEASE_ALL_LOCKS()',
+    'SELECT IS_USED_LOCK("job")',
+    'SELECT IS_FREE_LOCK("job")',
+    'SELECT NEXTVAL(seq)',
+    'SELECT SETVAL(seq, 10)',
+    'SELECT LASTVAL(seq)',
+    'SELECT NEXT VALUE FOR seq',
+    'SELECT PREVIOUS VALUE FOR seq',
+    'SELECT @x := 1',
+    'SELECT @rank := @rank + 1 FROM t',
+    'SELECT 1; DELETE FROM t',
+    'SELECT 1; SELECT 2 FOR UPDATE',
+  ])('%s → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+})
+
+describe('statementKind: writes, DDL, session and transaction control', () => {
+  it.each([
+    'INSERT INTO orders VALUES (1)',
+    'insert into orders select * from staging',
+    'REPLACE INTO orders VALUES (1)',
+    'UPDATE orders SET v = 1',
+    'DELETE FROM orders',
+    'WITH old AS (SELECT id FROM t) DELETE FROM t WHERE id IN (SELECT id FROM old)',
+    'WITH c AS (SELECT 1) UPDATE t SET v = 1',
+    'WITH c AS (SELECT 1) INSERT INTO t SELECT * FROM c',
+    'WITH c AS (SELECT 1)',
+    'CREATE TABLE t (id INT)',
+    'CREATE TEMPORARY TABLE t (id INT)',
+    'ALTER TABLE t ADD COLUMN v INT',
+    'DROP TABLE t',
+    'TRUNCATE t',
+    'RENAME TABLE a TO b',
+    'BEGIN',
+    'START TRANSACTION',
+    'START TRANSACTION READ ONLY',
+    'COMMIT',
+    'ROLLBACK',
+    'SAVEPOINT sp1',
+    'RELEASE SAVEPOINT sp1',
+    'XA START "x"',
+    'SET autocommit = 0',
+    'SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+    'SET @x = 1',
+    'SET NAMES utf8mb4',
+    'USE appdb',
+    'LOCK TABLES t READ',
+    'UNLOCK TABLES',
+    'CALL proc()',
+    'DO GET_LOCK("x", 1)',
+    'HANDLER t OPEN',
+    'LOAD DATA INFILE "x" INTO TABLE t',
+    'GRANT SELECT ON *.* TO u',
+    'FLUSH TABLES',
+    'KILL 12',
+    'PREPARE s FROM "SELECT 1"',
+    'EXECUTE s',
+    'CHECKSUM TABLE t',
+    'HELP "select"',
+    'OPTIMIZE TABLE t',
+  ])('%s → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+})
+
+describe('statementKind: unknown input is a write (the safe side)', () => {
+  it.each([
+    '',
+    '   ',
+    ';',
+    ' ; ; ',
+    '-- only a comment',
+    '/* only a comment */',
+    '/* unterminated SELECT 1',
+    '"SELECT 1"',
+    '`SELECT`',
+    '?',
+    '(',
+    'SELEC 1',
+    'select1',
+  ])('%j → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+
+  it('does not hang or throw on unterminated strings and identifiers', () => {
+    expect(statementKind("SELECT 'abc")).toBe(StatementKind.Read)
+    expect(statementKind('SELECT `abc')).toBe(StatementKind.Read)
+    expect(statementKind('SELECT "a\\')).toBe(StatementKind.Read)
+  })
+})
+
+describe('statementKind: forcing the primary', () => {
+  it.each([
+    `/* ${FORCE_PRIMARY_HINT} */ SELECT 1`,
+    `/*${FORCE_PRIMARY_HINT}*/SELECT 1`,
+    `SELECT 1 /* REPLICAKIT:PRIMARY */`,
+    `SELECT my_function_that_writes() /* ${FORCE_PRIMARY_HINT} */ FROM t`,
+  ])('%s → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+
+  it('ignores the hint inside a string or a line comment', () => {
+    expect(statementKind(`SELECT '/* ${FORCE_PRIMARY_HINT} */'`)).toBe(StatementKind.Read)
+    expect(statementKind(`SELECT 1 -- /* ${FORCE_PRIMARY_HINT} */`)).toBe(StatementKind.Read)
+  })
+})
