@@ -2,9 +2,8 @@ import { z } from 'zod'
 import type { Backend } from '../adapter.js'
 import { READ_CONCERN_LEVEL_SCHEMA } from '../concern/read-concern.js'
 import { W_FROM_URI, W_SCHEMA } from '../concern/write-concern.js'
-import { ReadPreferenceMode } from '../selection/read-preference.js'
 import { SMALLEST_MAX_STALENESS_SECONDS } from '../selection/max-staleness.js'
-import { parseNodeAddress } from '../topology/node-address.js'
+import { ReadPreferenceMode } from '../selection/read-preference.js'
 import type { Tags } from '../topology/node-description.js'
 import type { AnyOptionRow } from './option-kinds.js'
 import {
@@ -12,13 +11,18 @@ import {
   custom,
   integer,
   keyValues,
-  keyValuesFromText,
   oneOf,
   stringList,
-  TAGS_SCHEMA,
   tagSets,
   text,
 } from './option-kinds.js'
+import {
+  INTEGER_FROM_URI,
+  MAX_STALENESS_SCHEMA,
+  mergeNodeTags,
+  NODE_TAGS_FROM_URI,
+  NODE_TAGS_SCHEMA,
+} from './option-schemas.js'
 
 const ALL: readonly Backend[] = ['mysql', 'mongodb', 'cassandra']
 const MONGODB: readonly Backend[] = ['mongodb']
@@ -27,46 +31,6 @@ const MYSQL: readonly Backend[] = ['mysql']
 /** The floor of `minHeartbeatFrequencyMS` and `heartbeatFrequencyMS`, in ms: no probe storms. */
 export const HEARTBEAT_FLOOR_MS = 10
 
-const NODE_TAGS_SCHEMA = z
-  .union([z.map(z.string(), TAGS_SCHEMA), z.record(z.string(), TAGS_SCHEMA)])
-  .transform(
-    (value): ReadonlyMap<string, Tags> =>
-      new Map(value instanceof Map ? value : Object.entries(value)),
-  )
-  .refine((map) => [...map.keys()].every((key) => parseNodeAddress(key, 1) !== undefined), {
-    message: 'expected host[:port] keys',
-  })
-
-const NODE_TAGS_FROM_URI = z.string().transform((textValue, ctx): [string, Tags] => {
-  const slash = textValue.indexOf('/')
-  const tags = keyValuesFromText(true).safeParse(textValue.slice(slash + 1))
-  if (slash <= 0 || !tags.success) {
-    ctx.addIssue({ code: 'custom', message: 'expected host:port/key:value,key:value' })
-    return z.NEVER
-  }
-  return [textValue.slice(0, slash), tags.data]
-})
-
-const MAX_STALENESS_SCHEMA = z
-  .number()
-  .int()
-  .refine((seconds) => seconds === -1 || seconds >= SMALLEST_MAX_STALENESS_SECONDS, {
-    message: `expected -1 or an integer ≥ ${String(SMALLEST_MAX_STALENESS_SECONDS)}`,
-  })
-
-const INTEGER_FROM_URI = z
-  .string()
-  .regex(/^[+-]?\d+$/, 'expected an integer')
-  .transform(Number)
-
-function mergeNodeTags(elements: readonly unknown[]): Record<string, Tags> {
-  const merged: Record<string, Tags> = {}
-  for (const [address, tags] of elements as readonly [string, Tags][]) {
-    merged[address] = { ...merged[address], ...tags }
-  }
-  return merged
-}
-
 /**
  * The ONE table of options: every option ReplicaKit accepts, in a URI (`?name=value`, names compared
  * case-insensitively) or programmatically (`ClientOptions`, exact names). Each row says the type,
@@ -74,6 +38,7 @@ function mergeNodeTags(elements: readonly unknown[]): Record<string, Tags> {
  * Adding a `core` option is adding a row here; docs/options.md is checked against this table.
  *
  * MongoDB's URI option names are the common vocabulary; ReplicaKit's own options sit beside them.
+ * (This file is longer than most by design: one row per option, in one place.)
  *
  * @see https://github.com/mongodb/specifications/blob/master/source/uri-options/uri-options.md
  */
