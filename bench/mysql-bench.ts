@@ -37,11 +37,11 @@ import { payloadFor, runWorkload, type SegmentResult } from './workload.js'
 
 /** Settings of one benchmark run. */
 export interface MysqlBenchOptions {
-  /** Rounds; each runs every mode once, in a rotated order. Default 3. */
+  /** Rounds; each runs every mode once, in a rotated order. Default 6. */
   readonly rounds: number
-  /** Measured time per mode and round, in ms. Default 5000. */
+  /** Measured time per mode and round, in ms. Default 3000. */
   readonly durationMS: number
-  /** Unmeasured warm-up before each measured segment, in ms. Default 1000. */
+  /** Unmeasured warm-up before each measured segment, in ms. Default 500. */
   readonly warmupMS: number
   /** Operations in flight. Default 16. */
   readonly concurrency: number
@@ -61,9 +61,9 @@ export interface MysqlBenchOptions {
 
 /** The defaults: about two and a half minutes on two cores. */
 export const DEFAULT_MYSQL_BENCH_OPTIONS: MysqlBenchOptions = Object.freeze({
-  rounds: 3,
-  durationMS: 5_000,
-  warmupMS: 1_000,
+  rounds: 6,
+  durationMS: 3_000,
+  warmupMS: 500,
   concurrency: 16,
   rows: 10_000,
   writeRatio: 0.2,

@@ -45,6 +45,7 @@ function ratioRow(name: string, r: RatioSet): string[] {
     formatRatio(r.readP99),
     formatRatio(r.writeP50),
     formatRatio(r.writeP99),
+    formatRatio(r.clientCpu),
   ]
 }
 
@@ -65,7 +66,17 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
   lines.push('')
   lines.push(
     formatTable([
-      ['mode', 'ops/s', 'min–max', 'read p50', 'read p99', 'write p50', 'write p99', 'errors'],
+      [
+        'mode',
+        'ops/s',
+        'min–max',
+        'read p50',
+        'read p99',
+        'write p50',
+        'write p99',
+        'cpu µs/op',
+        'errors',
+      ],
       ...report.modes.map((mode) => [
         label(mode.mode),
         num(mode.opsPerSec.median),
@@ -74,20 +85,23 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
         num(mode.reads.p99MS, 2),
         num(mode.writes.p50MS, 2),
         num(mode.writes.p99MS, 2),
+        num(mode.clientCpuMicrosPerOp),
         String(mode.errors),
       ]),
     ]),
   )
-  lines.push('(latencies in ms; each figure is the median over rounds)')
+  lines.push(
+    '(latencies in ms; cpu = this process (workload + client) per operation; medians over rounds)',
+  )
   lines.push('')
   lines.push(
     formatTable([
-      ['ratio', 'ops/s', 'read p50', 'read p99', 'write p50', 'write p99'],
+      ['ratio', 'ops/s', 'read p50', 'read p99', 'write p50', 'write p99', 'cpu/op'],
       ratioRow('ReplicaKit / raw', report.ratios.replicakitVsRaw),
       ratioRow('ReplicaKit / HAProxy', report.ratios.replicakitVsHaproxy),
     ]),
   )
-  lines.push('(ops/s above 1× = ReplicaKit faster; latency above 1× = ReplicaKit slower)')
+  lines.push('(ops/s above 1× = ReplicaKit faster; latency and cpu above 1× = ReplicaKit slower)')
   if (report.failover.length > 0) {
     lines.push('')
     lines.push(

@@ -24,6 +24,8 @@ export interface ModeSummary {
   readonly all: LatencyMedians
   readonly reads: LatencyMedians
   readonly writes: LatencyMedians
+  /** Median over rounds of this process's CPU time per operation, in µs. */
+  readonly clientCpuMicrosPerOp: number | null
   /** Failed operations over every round. */
   readonly errors: number
   readonly firstError?: string
@@ -40,6 +42,8 @@ export interface RatioSet {
   readonly readP99: number | null
   readonly writeP50: number | null
   readonly writeP99: number | null
+  /** Client CPU per operation; above 1 means `a` costs more CPU. */
+  readonly clientCpu: number | null
 }
 
 /** Reduces one mode's rounds to medians. */
@@ -61,6 +65,7 @@ export function summarizeMode(mode: string, rounds: readonly SegmentResult[]): M
     all: medians((r) => r.all),
     reads: medians((r) => r.reads),
     writes: medians((r) => r.writes),
+    clientCpuMicrosPerOp: median(rounds.map((r) => r.clientCpuMicrosPerOp)),
     errors,
     ...(firstError !== undefined ? { firstError } : {}),
     rounds,
@@ -77,6 +82,7 @@ export function ratiosOf(a: ModeSummary | undefined, b: ModeSummary | undefined)
     readP99: ratio(a?.reads.p99MS, b?.reads.p99MS),
     writeP50: ratio(a?.writes.p50MS, b?.writes.p50MS),
     writeP99: ratio(a?.writes.p99MS, b?.writes.p99MS),
+    clientCpu: ratio(a?.clientCpuMicrosPerOp, b?.clientCpuMicrosPerOp),
   }
 }
 

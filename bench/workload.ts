@@ -31,6 +31,8 @@ export interface WorkloadOptions {
   readonly signal?: AbortSignal
   /** The clock, in ms. Default `performance.now`. */
   readonly now?: () => number
+  /** CPU time this process has used, in µs. Default `process.cpuUsage()` user + system. */
+  readonly cpuMicros?: () => number
 }
 
 /** What one timed segment measured. */
@@ -45,6 +47,11 @@ export interface SegmentResult {
   readonly elapsedMS: number
   /** Successful operations per second. */
   readonly opsPerSec: number
+  /**
+   * CPU time of this process (workload, pools, client) per operation over the whole segment,
+   * warm-up included, in µs: the client side's cost, which server noise affects far less.
+   */
+  readonly clientCpuMicrosPerOp: number | null
   readonly reads: LatencySummary
   readonly writes: LatencySummary
   readonly all: LatencySummary
@@ -77,6 +84,11 @@ export class LatencyRecorder {
   }
 }
 
+function defaultCpuMicros(): number {
+  const usage = process.cpuUsage()
+  return usage.user + usage.system
+}
+
 /** A 100-character payload derived from the operation number (same bytes in every mode). */
 export function payloadFor(n: number): string {
   return `rk-${n.toString(36)}-`.padEnd(100, 'x')
@@ -92,12 +104,15 @@ export async function runWorkload(
   options: WorkloadOptions,
 ): Promise<SegmentResult> {
   const now = options.now ?? (() => performance.now())
+  const cpuMicros = options.cpuMicros ?? defaultCpuMicros
   const warmupMS = options.warmupMS ?? 0
   const reads = new LatencyRecorder()
   const writes = new LatencyRecorder()
   const all = new LatencyRecorder()
   let errors = 0
   let firstError: string | undefined
+  let attempts = 0
+  const cpuAtStart = cpuMicros()
   const startedAt = now()
   const measureFrom = startedAt + warmupMS
   const endAt = measureFrom + options.durationMS
@@ -111,6 +126,7 @@ export async function runWorkload(
       const isWrite = random() < options.writeRatio
       const id = 1 + Math.floor(random() * options.rows)
       n += 1
+      attempts += 1
       try {
         if (isWrite) await target.write(payloadFor(index * 1e9 + n))
         else await target.read(id)
@@ -129,6 +145,7 @@ export async function runWorkload(
   }
 
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)))
+  const cpuUsed = cpuMicros() - cpuAtStart
   const elapsedMS = Math.max(1, Math.min(now(), endAt) - measureFrom)
   return {
     ops: all.count,
@@ -136,6 +153,7 @@ export async function runWorkload(
     ...(firstError !== undefined ? { firstError } : {}),
     elapsedMS,
     opsPerSec: (all.count * 1000) / elapsedMS,
+    clientCpuMicrosPerOp: attempts === 0 ? null : cpuUsed / attempts,
     reads: summarizeLatencies(reads.samples()),
     writes: summarizeLatencies(writes.samples()),
     all: summarizeLatencies(all.samples()),

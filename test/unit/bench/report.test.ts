@@ -11,6 +11,7 @@ function segment(opsPerSec: number, latencyMS: number): SegmentResult {
     errors: 0,
     elapsedMS: 1000,
     opsPerSec,
+    clientCpuMicrosPerOp: latencyMS * 100,
     reads: summarizeLatencies([latencyMS]),
     writes: summarizeLatencies([latencyMS * 2]),
     all: summarizeLatencies([latencyMS]),
@@ -78,13 +79,13 @@ describe('formatMysqlReport', () => {
   const text = formatMysqlReport(report)
 
   it('has one row per mode with throughput and percentiles', () => {
-    expect(text).toMatch(/raw mysql2 +1000 +1000–1000 +1\.00 +1\.00 +2\.00 +2\.00 +0/)
+    expect(text).toMatch(/raw mysql2 +1000 +1000–1000 +1\.00 +1\.00 +2\.00 +2\.00 +100 +0/)
     expect(text).toMatch(/ReplicaKit +900 /)
     expect(text).toMatch(/HAProxy \(TCP\) +800 /)
   })
 
   it('prints the ratios of ReplicaKit to raw and to HAProxy', () => {
-    expect(text).toMatch(/ReplicaKit \/ raw +0\.90× +1\.20×/)
+    expect(text).toMatch(/ReplicaKit \/ raw +0\.90× +1\.20× +1\.20× +1\.20× +1\.20× +1\.20×/)
     expect(text).toMatch(/ReplicaKit \/ HAProxy +1\.13× +0\.80×/)
   })
 

@@ -11,6 +11,7 @@ function segment(opsPerSec: number, latencyMS: number, errors = 0): SegmentResul
     ...(errors > 0 ? { firstError: `e${opsPerSec}` } : {}),
     elapsedMS: 1000,
     opsPerSec,
+    clientCpuMicrosPerOp: latencyMS * 10,
     reads: summarizeLatencies([latencyMS]),
     writes: summarizeLatencies([latencyMS * 2]),
     all: summarizeLatencies([latencyMS, latencyMS * 2]),
@@ -23,6 +24,7 @@ describe('summarizeMode', () => {
     expect(s.opsPerSec).toEqual({ median: 200, min: 100, max: 300 })
     expect(s.reads.p50MS).toBe(2)
     expect(s.writes.p99MS).toBe(4)
+    expect(s.clientCpuMicrosPerOp).toBe(20)
     expect(s.errors).toBe(2)
     expect(s.firstError).toBe('e300')
     expect(s.rounds).toHaveLength(3)
@@ -43,6 +45,7 @@ describe('ratiosOf', () => {
     expect(r.throughput).toBe(2)
     expect(r.readP50).toBe(0.5)
     expect(r.writeP99).toBe(0.5)
+    expect(r.clientCpu).toBe(0.5)
   })
 
   it('is null when a mode is missing', () => {

@@ -76,6 +76,23 @@ describe('runWorkload', () => {
     expect(result.opsPerSec).toBeCloseTo((result.ops * 1000) / 600, 6)
   })
 
+  it('reports this process CPU time per operation, warm-up included', async () => {
+    const { target } = recordingTarget()
+    let cpu = 0
+    const result = await runWorkload(target, {
+      ...BASE,
+      concurrency: 1,
+      warmupMS: 300,
+      durationMS: 600,
+      now: steppingClock(1),
+      // 10 µs of CPU per reading of the CPU clock after the first one.
+      cpuMicros: () => (cpu += 10),
+    })
+    // 299 warm-up operations (starting at 2…300 ms, one clock reading each) + 300 measured ones;
+    // the CPU clock moved by 10 µs between the segment's start and end.
+    expect(result.clientCpuMicrosPerOp).toBeCloseTo(10 / 599, 9)
+  })
+
   it('counts failures without throwing and keeps the first message', async () => {
     const { target } = recordingTarget(5)
     const result = await runWorkload(target, { ...BASE, writeRatio: 0, now: steppingClock(0.5) })
