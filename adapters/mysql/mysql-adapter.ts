@@ -37,11 +37,13 @@ import {
   toMysqlConnectionOptions,
   toMysqlPoolOptions,
 } from './mysql-config.js'
-import { MysqlErrorPhase, mapMysqlError } from './mysql-errors.js'
+import { bounded } from './mysql-bounded.js'
+import { MysqlErrorPhase, mapMysqlError, mysqlErrorInfo } from './mysql-errors.js'
 import { gtidCovers } from './mysql-gtid.js'
 import { MysqlFlavour, probeRowsToResult } from './mysql-probe.js'
 import type { MysqlProbeRows } from './mysql-probe.js'
 import { readProbeRows } from './mysql-probe-io.js'
+import { text } from './mysql-roles.js'
 
 /** The connection a MySQL adapter lends: a mysql2 promise `PoolConnection`. */
 export type MysqlConnection = PoolConnection
@@ -52,6 +54,8 @@ export const DEFAULT_MYSQL_SET_NAME = 'mysql'
 export const AWAIT_GRACE_MS = 1_000
 /** After an abort, how long a replication wait may still finish (and keep its connection), ms. */
 export const ABORT_GRACE_MS = 250
+/** 1193: unknown system variable. */
+const UNKNOWN_VARIABLE_ERRNO = 1193
 /** How long `close()` lets connections quit politely before cutting the sockets, ms. */
 export const CLOSE_GRACE_MS = 500
 
@@ -116,7 +120,20 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     const cancel = (): void => {
       this.#dropProbeLink(node, link)
     }
-    const rows = await this.#bounded(node, options, 'probe', cancel, async () => {
+    const handlers = {
+      timeoutError: () =>
+        new TimeoutError(
+          `mysql node ${node} did not answer the probe within ${options.timeoutMS} ms`,
+          {
+            code: ErrorCode.OperationTimeout,
+            node,
+            labels: [ErrorLabel.RetryableRead],
+          },
+        ),
+      abortError: () => this.#aborted(node, 'probing'),
+      cancel,
+    }
+    const rows = await bounded(this.#clock, options, handlers, async () => {
       let conn: Connection
       try {
         conn = await link.connection
@@ -170,21 +187,11 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   async acquire(node: NodeAddress, options: AcquireOptions): Promise<MysqlConnection> {
     this.#assertOpen(node)
     const pool = this.#pool(node)
-    return new Promise<MysqlConnection>((resolve, reject) => {
-      let settled = false
-      const finish = (): boolean => {
-        if (settled) return false
-        settled = true
-        this.#clock.clearTimeout(timer)
-        options.signal?.removeEventListener('abort', onAbort)
-        return true
-      }
-      const onAbort = (): void => {
-        if (finish()) reject(this.#aborted(node, 'acquiring a connection'))
-      }
-      const timer = this.#clock.setTimeout(() => {
-        if (!finish()) return
-        reject(
+    return bounded(
+      this.#clock,
+      options,
+      {
+        timeoutError: () =>
           new TimeoutError(
             `no connection to mysql node ${node} within ${options.timeoutMS} ms: the node does not answer or all maxPoolSize connections are busy`,
             {
@@ -193,20 +200,15 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
               labels: [ErrorLabel.RetryableRead, ErrorLabel.NoWritesPerformed],
             },
           ),
-        )
-      }, options.timeoutMS)
-      if (options.signal?.aborted === true) onAbort()
-      else options.signal?.addEventListener('abort', onAbort, { once: true })
-      pool.getConnection().then(
-        (conn) => {
-          if (finish()) resolve(conn)
-          else conn.release() // the caller gave up: hand it to the next in line
+        abortError: () => this.#aborted(node, 'acquiring a connection'),
+        // The caller gave up: hand the connection to the next in line.
+        late: (conn) => {
+          conn.release()
         },
-        (error: unknown) => {
-          if (finish()) reject(this.#mapError(error, node, MysqlErrorPhase.Connect))
-        },
-      )
-    })
+        mapError: (error) => this.#mapError(error, node, MysqlErrorPhase.Connect),
+      },
+      () => pool.getConnection(),
+    )
   }
 
   release(conn: MysqlConnection, destroy: boolean): void {
@@ -227,20 +229,34 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
 
   async lastWriteToken(conn: MysqlConnection): Promise<CausalToken | null> {
     const core = coreOf(conn)
-    if (core?._isMariaDB === false) {
-      // MySQL keeps no per-session "last GTID" variable: the executed set covers the session's write.
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS gtid')
-      const gtid = String(rows[0]?.['gtid'] ?? '').replace(/\s+/g, '')
-      return gtid === '' ? null : { backend: Backend.MySQL, value: gtid }
+    if (core?._isMariaDB !== false) {
+      // MariaDB: the GTID of this session's last commit. Pool connections are reset on release,
+      // which clears it; the remembered value also guards against reporting an older write twice.
+      let gtid: string
+      try {
+        const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid')
+        gtid = text(rows[0]?.['gtid'])
+      } catch (error: unknown) {
+        if (mysqlErrorInfo(error).errno !== UNKNOWN_VARIABLE_ERRNO) throw error
+        return this.#executedGtids(conn) // not MariaDB after all
+      }
+      const key = (core ?? conn) as object
+      if (gtid === '' || this.#reportedGtid.get(key) === gtid) return null
+      this.#reportedGtid.set(key, gtid)
+      return { backend: Backend.MySQL, value: gtid }
     }
-    // MariaDB: the GTID of this session's last commit. Pool connections are reset on release, which
-    // clears it; the remembered value also guards against reporting an older borrow's write.
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid')
-    const gtid = String(rows[0]?.['gtid'] ?? '')
-    const key = (core ?? conn) as object
-    if (gtid === '' || this.#reportedGtid.get(key) === gtid) return null
-    this.#reportedGtid.set(key, gtid)
-    return { backend: Backend.MySQL, value: gtid }
+    return this.#executedGtids(conn)
+  }
+
+  /**
+   * MySQL keeps no per-session "last GTID" variable: `@@global.gtid_executed` read after the commit
+   * covers the session's write (and others', so a wait for it may wait slightly longer). It never
+   * says "nothing written": `null` only when GTIDs are off.
+   */
+  async #executedGtids(conn: MysqlConnection): Promise<CausalToken | null> {
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT @@global.gtid_executed AS gtid')
+    const gtid = text(rows[0]?.['gtid']).replace(/\s+/g, '')
+    return gtid === '' ? null : { backend: Backend.MySQL, value: gtid }
   }
 
   async awaitApplied(
@@ -264,7 +280,9 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       throw error
     }
     const remainingMS = Math.max(0, options.timeoutMS - (this.#clock.monotonicMS() - started))
-    const mariadb = coreOf(conn)?._isMariaDB !== false
+    const flavour = this.#facts.get(node)?.flavour
+    const mariadb =
+      flavour === undefined ? coreOf(conn)?._isMariaDB !== false : flavour === MysqlFlavour.MariaDB
     // MASTER_GTID_WAIT waits on gtid_slave_pos, which a primary never advances: on a writable node
     // the IF skips it (NULL) instead of letting it time out.
     const sql = mariadb
@@ -444,8 +462,14 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     const link: ProbeLink = { connection, socket: pending.socket }
     // Handlers name their own link: a late error of a replaced connection never drops its successor.
     connection.then(
-      (conn) => conn.on('error', () => this.#dropProbeLink(node, link)),
-      () => this.#dropProbeLink(node, link),
+      (conn) => {
+        conn.on('error', () => {
+          this.#dropProbeLink(node, link)
+        })
+      },
+      () => {
+        this.#dropProbeLink(node, link)
+      },
     )
     this.#probeLinks.set(node, link)
     return link
@@ -462,56 +486,6 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     } finally {
       coreOf(conn)?.stream?.destroy()
     }
-  }
-
-  /** Runs `work`, bounded by `timeoutMS` and `signal`; on either, calls `cancel` and rejects. */
-  #bounded<T>(
-    node: NodeAddress,
-    options: { readonly timeoutMS: number; readonly signal?: AbortSignal | undefined },
-    what: string,
-    cancel: () => void,
-    work: () => Promise<T>,
-  ): Promise<T> {
-    const { timeoutMS, signal } = options
-    return new Promise<T>((resolve, reject) => {
-      let settled = false
-      const settle = (): boolean => {
-        if (settled) return false
-        settled = true
-        this.#clock.clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        return true
-      }
-      const onAbort = (): void => {
-        if (!settle()) return
-        cancel()
-        reject(this.#aborted(node, what))
-      }
-      const timer = this.#clock.setTimeout(() => {
-        if (!settle()) return
-        cancel()
-        reject(
-          new TimeoutError(`mysql node ${node} did not answer the ${what} within ${timeoutMS} ms`, {
-            code: ErrorCode.OperationTimeout,
-            node,
-            labels: [ErrorLabel.RetryableRead],
-          }),
-        )
-      }, timeoutMS)
-      if (signal?.aborted === true) {
-        onAbort()
-        return
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      work().then(
-        (value) => {
-          if (settle()) resolve(value)
-        },
-        (error: unknown) => {
-          if (settle()) reject(error instanceof Error ? error : new Error(String(error)))
-        },
-      )
-    })
   }
 }
 

@@ -63,7 +63,7 @@ function tlsOptions(tls: MysqlTlsSettings | undefined): ConnectionOptions['ssl']
       : {}),
     rejectUnauthorized: tls.allowInvalidCertificates !== true,
     ...(tls.allowInvalidHostnames === true ? { checkServerIdentity: () => undefined } : {}),
-  } as ConnectionOptions['ssl']
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   replicaHostsSql,
   replicaStatusSql,
   summariseReplication,
+  text,
 } from './mysql-roles.js'
 import type { MysqlRow } from './mysql-roles.js'
 
@@ -49,7 +50,7 @@ export interface ProbePlan {
 }
 
 function asText(value: unknown): string | null {
-  return value == null ? null : String(value as string | number)
+  return value == null ? null : text(value)
 }
 
 /** Reads {@link PROBE_VARIABLES}: by name when known, else with `SHOW GLOBAL VARIABLES`. */
@@ -173,7 +174,7 @@ export async function readProbeRows(
     )
   }
   const grantRows = await optionalRows(conn, [PROBE_GRANTS_SQL])
-  const grants = grantRows?.map((row) => String(Object.values(row)[0] ?? '')) ?? null
+  const grants = grantRows?.map((row) => text(Object.values(row)[0])) ?? null
   const partial = { variables, replicaStatus }
   const beat = await heartbeat(conn, partial, plan, notes)
   return {

@@ -92,7 +92,13 @@ export function column(row: MysqlRow | undefined, ...names: string[]): unknown {
 
 /** A column value as text (`''` for NULL). @internal */
 export function text(value: unknown): string {
-  return value === null || value === undefined ? '' : String(value as string | number)
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return String(value)
+  }
+  if (Buffer.isBuffer(value)) return value.toString('utf8')
+  return JSON.stringify(value)
 }
 
 /** A column value as a number, `null` for NULL or junk. @internal */

@@ -93,7 +93,7 @@ afterEach(async () => {
 })
 
 afterAll(async () => {
-  await cluster?.stop()
+  await (cluster as MysqlCluster | undefined)?.stop()
 })
 
 describe('mysql adapter: probe', () => {
@@ -241,7 +241,9 @@ describe('mysql adapter: causal tokens and replication waits', () => {
     try {
       const token = await insertRow(adapter)
       const controller = new AbortController()
-      setTimeout(() => controller.abort(), 100)
+      setTimeout(() => {
+        controller.abort()
+      }, 100)
       const started = performance.now()
       const error = await expectRejection(
         adapter.awaitApplied(addr(2), token, { timeoutMS: 10_000, signal: controller.signal }),
@@ -342,7 +344,11 @@ describe('mysql adapter: errors and close', () => {
     const server = createServer()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
-    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await new Promise<void>((resolve) => {
+      server.close(() => {
+        resolve()
+      })
+    })
     const adapter = makeAdapter()
     const error = await expectRejection(adapter.acquire(`127.0.0.1:${port}`, { timeoutMS: 5_000 }))
     expect(error).toBeInstanceOf(NetworkError)
