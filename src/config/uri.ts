@@ -98,12 +98,12 @@ export function parseConnectionString(
   const at = authority.lastIndexOf('@')
   // An "@" after the authority means a password holding "/" or "?" (or an "@" in an option): the
   // split may be wrong, so no message may quote a fragment that could be part of the password.
-  if (at === -1 && tail.includes('@')) sink.stopQuoting()
+  if (tail.includes('@')) sink.stopQuoting()
   const credentials = at === -1 ? {} : parseUserInfo(authority.slice(0, at), sink)
 
   const queryStart = tail.indexOf('?')
   const path = tail.startsWith('/') ? tail.slice(1, queryStart === -1 ? undefined : queryStart) : ''
-  if (at === -1 && path.includes('@')) {
+  if (path.includes('@')) {
     sink.fail(
       ErrorCode.InvalidUri,
       `the user information or a host contains an unescaped "/"; ${USERINFO_ENCODE_HINT}`,

@@ -11,7 +11,7 @@ const SPECIAL = 'p@ss:w/rd?x%y'
 const SPECIAL_ENCODED = encodeURIComponent(SPECIAL)
 
 /** Every form in which a secret could leak. */
-const FORBIDDEN = [PASSWORD, SPECIAL, SPECIAL_ENCODED, 'w/rd?x']
+const FORBIDDEN = [PASSWORD, SPECIAL, SPECIAL_ENCODED, 'w/rd?x', 'ss:w', 'rd?x%y', 'ss/x']
 
 const MALFORMED_URIS = [
   `mongodb://alice:${PASSWORD}@@h`,
@@ -42,6 +42,8 @@ const MALFORMED_URIS = [
   `mongodb://alice:${PASSWORD}@%2Ftmp%2Fm.sock`,
   `postgres://alice:${PASSWORD}@h`,
   `mongodb://alice:${SPECIAL}@h`,
+  `mongodb://alice:${SPECIAL}@h/db`,
+  `mongodb://alice:p@ss/x@h/db`,
   `mongodb://alice:${SPECIAL_ENCODED}@h:99999`,
   `mongodb://alice:${SPECIAL_ENCODED}@h/?maxPoolSize=${SPECIAL_ENCODED}`,
   `mongodb://alice:${SPECIAL_ENCODED}@h/?appName=${SPECIAL_ENCODED}&appName=x`,
