@@ -71,7 +71,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       options: {
         heartbeatFrequencyMS: options.heartbeatFrequencyMS,
         minHeartbeatFrequencyMS: options.minHeartbeatFrequencyMS,
-        connectTimeoutMS: options.connectTimeoutMS,
+        // A probe is always bounded: with connectTimeoutMS=0 ("no bound") it gets the default 10 s.
+        connectTimeoutMS: options.connectTimeoutMS > 0 ? options.connectTimeoutMS : 10_000,
         directConnection: options.directConnection,
         // Backends without an election term cannot order two writable nodes: refuse instead.
         primaryConflict: adapter.capabilities.retryableWrites ? 'sdam' : 'refuse',
@@ -260,7 +261,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         code: ErrorCode.ClientClosed,
       })
     }
-    const timeoutMS = call.timeoutMS ?? this.#options.timeoutMS
+    const timeoutMS = unbounded(call.timeoutMS ?? this.#options.timeoutMS)
     const deadlineMS = this.#clock.monotonicMS() + timeoutMS
     const controller = new AbortController()
     const onCallerAbort = (): void => {
@@ -295,7 +296,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       let conn: Conn
       try {
         conn = await this.#adapter.acquire(node, {
-          timeoutMS: Math.min(this.#options.connectTimeoutMS, remainingMS),
+          timeoutMS: Math.min(unbounded(this.#options.connectTimeoutMS), remainingMS),
           signal,
         })
       } catch (error: unknown) {
@@ -365,6 +366,16 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       this.#topology.markNodeUnknown(node, error)
     }
   }
+}
+
+/**
+ * A timeout option of 0 means "no bound" (as in MongoDB's options); Node's timers cannot wait longer
+ * than 2^31-1 ms (about 24.8 days), so that is the longest bound used.
+ */
+const LONGEST_TIMER_MS = 2 ** 31 - 1
+
+function unbounded(timeoutMS: number): number {
+  return timeoutMS <= 0 ? LONGEST_TIMER_MS : Math.min(timeoutMS, LONGEST_TIMER_MS)
 }
 
 /** Every member that may confirm a write: not the primary, not an arbiter, not known to be down. */

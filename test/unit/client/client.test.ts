@@ -305,3 +305,13 @@ describe('ReplicaKitClient close', () => {
     expect((await pending).code).toBe(ErrorCode.ClientClosed)
   })
 })
+
+describe('ReplicaKitClient timeouts', () => {
+  it('treats timeoutMS=0 as no bound rather than failing at once', async () => {
+    const { cluster, db } = setUp({ [A]: 'primary' }, { timeoutMS: 0, connectTimeoutMS: 0 })
+    await db.write(async (conn) => {
+      cluster.insert(conn, 'z')
+    })
+    expect(cluster.node(A).rows).toEqual(['z'])
+  })
+})
