@@ -12,3 +12,5 @@
 export { connect } from './mysql-connect.js'
 export { createMysqlAdapter, createMysqlAdapter as createAdapter } from './mysql-adapter.js'
 export type { MysqlConnection } from './mysql-adapter.js'
+export { createPool, MysqlPool } from './mysql-pool.js'
+export type { MysqlPoolOptions } from './mysql-pool.js'
