@@ -59,7 +59,7 @@ export interface MysqlBenchOptions {
   readonly seed: number
 }
 
-/** The defaults: about two and a half minutes on two cores. */
+/** The defaults: under two minutes on two cores (about 100 s measured). */
 export const DEFAULT_MYSQL_BENCH_OPTIONS: MysqlBenchOptions = Object.freeze({
   rounds: 6,
   durationMS: 3_000,
