@@ -166,3 +166,37 @@ describe('startMysqlCluster', () => {
     expect(existsSync(baseDir)).toBe(false)
   })
 })
+
+describe('MysqlCluster.rejoin', () => {
+  let cluster: MysqlCluster
+
+  beforeAll(async () => {
+    cluster = await startMysqlCluster()
+  })
+
+  afterAll(async () => {
+    await cluster.stop()
+  })
+
+  it('reports a GTID strict-mode conflict when the old primary holds a lost transaction', async () => {
+    await cluster.adminQuery('node1', 'CREATE TABLE appdb.lost (id INT PRIMARY KEY)')
+    await cluster.waitForReplication()
+    await cluster.stopReplication('node2')
+    await cluster.stopReplication('node3')
+    // Only node1 gets this; it dies before shipping it, and the new primary writes on top.
+    await cluster.adminQuery('node1', 'INSERT INTO appdb.lost VALUES (1)')
+    await cluster.kill('node1')
+    const promoted = await cluster.promote()
+    await cluster.adminQuery(promoted, 'INSERT INTO appdb.lost VALUES (2)')
+
+    const error = await cluster.rejoin('node1').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toMatchObject({ ioErrno: 1236 })
+    expect((error as Error).message).toMatch(/node1 stopped replicating .* 1236/)
+    const node1 = (await cluster.status())[0]!
+    expect(node1).toMatchObject({ role: 'replica', replication: { ioRunning: 'No' } })
+  })
+})
