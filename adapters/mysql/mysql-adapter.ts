@@ -33,6 +33,7 @@ import type {
   ResolvedOptions,
 } from '../../src/adapter.js'
 import {
+  probeConnectTimeoutMS,
   quoteHeartbeatTable,
   toMysqlConnectionOptions,
   toMysqlPoolOptions,
@@ -61,7 +62,14 @@ export const CLOSE_GRACE_MS = 500
 
 /** The mysql2 internals the adapter touches (the core connection behind a promise wrapper). */
 interface CoreConnection {
-  readonly stream?: { destroy(): void; readonly destroyed?: boolean }
+  readonly stream?: {
+    destroy(error?: Error): void
+    readonly destroyed?: boolean
+    setTimeout?(ms: number): unknown
+    on?(event: 'timeout', listener: () => void): unknown
+  }
+  /** The command in flight (a reply is owed), `null`/`undefined` when idle. */
+  readonly _command?: unknown
   readonly _isMariaDB?: boolean
   readonly _fatalError?: unknown
   readonly _protocolError?: unknown
@@ -104,6 +112,10 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   readonly #variableNames = new Map<NodeAddress, readonly string[]>()
   /** The `@@last_gtid` last reported per (core) connection, so an old GTID is not reported twice. */
   readonly #reportedGtid = new WeakMap<object, string>()
+  /** Core connections whose socket carries the `socketTimeoutMS` watch. */
+  readonly #watched = new WeakSet<object>()
+  /** Core connections in a replication wait, which has its own bound (exempt from the watch). */
+  readonly #longWaits = new WeakSet<object>()
   #closed = false
 
   constructor(context: AdapterContext) {
@@ -208,7 +220,29 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
         mapError: (error) => this.#mapError(error, node, MysqlErrorPhase.Connect),
       },
       () => pool.getConnection(),
-    )
+    ).then((conn) => {
+      this.#watchSocket(conn)
+      return conn
+    })
+  }
+
+  /**
+   * Applies `socketTimeoutMS` (0 = none): a socket that owes a reply and stays silent that long is
+   * cut, which fails the statement with SOCKET_TIMEOUT. An idle or quiet borrowed connection is left
+   * alone: only a pending command counts.
+   */
+  #watchSocket(conn: MysqlConnection): void {
+    const ms = this.#options.socketTimeoutMS
+    const core = coreOf(conn)
+    const stream = core?.stream
+    if (ms <= 0 || core === undefined || stream === undefined || this.#watched.has(core)) return
+    this.#watched.add(core)
+    stream.setTimeout?.(ms)
+    stream.on?.('timeout', () => {
+      if (core._command == null || this.#longWaits.has(core)) return
+      const error = new Error(`no reply within socketTimeoutMS=${ms} ms`)
+      stream.destroy(Object.assign(error, { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }))
+    })
   }
 
   release(conn: MysqlConnection, destroy: boolean): void {
@@ -288,6 +322,8 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     const sql = mariadb
       ? 'SELECT IF(@@global.read_only = 1, MASTER_GTID_WAIT(?, ?), NULL) AS applied'
       : 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?) AS applied'
+    const core = coreOf(conn) ?? conn
+    this.#longWaits.add(core)
     return new Promise<boolean>((resolve, reject) => {
       let state: 'waiting' | 'done' | 'detached' = 'waiting'
       let abortTimer: ReturnType<Clock['setTimeout']> | undefined
@@ -318,6 +354,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       else options.signal?.addEventListener('abort', onAbort, { once: true })
       conn.query<RowDataPacket[]>(sql, [token.value, remainingMS / 1000]).then(
         ([rows]) => {
+          this.#longWaits.delete(core)
           if (state === 'detached') {
             if (abortTimer !== undefined) this.#clock.clearTimeout(abortTimer)
             this.release(conn, false)
@@ -338,6 +375,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
           }
         },
         (error: unknown) => {
+          this.#longWaits.delete(core)
           const wasWaiting = settle()
           const mapped = this.#mapError(error, node, MysqlErrorPhase.Execute)
           this.release(conn, mapped.code === ErrorCode.NetworkError || !wasWaiting)
@@ -450,7 +488,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   #probeLink(node: NodeAddress, timeoutMS: number): ProbeLink {
     const existing = this.#probeLinks.get(node)
     if (existing !== undefined) return existing
-    const connectTimeoutMS = Math.min(this.#options.connectTimeoutMS, timeoutMS)
+    const connectTimeoutMS = probeConnectTimeoutMS(this.#options.connectTimeoutMS, timeoutMS)
     // mysql2 calls the socket factory synchronously, inside createConnection: fill the link then.
     const pending: { socket: Socket | undefined } = { socket: undefined }
     const connection = mysql.createConnection({

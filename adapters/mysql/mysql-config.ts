@@ -26,10 +26,14 @@ export interface MysqlConnectionSettings {
   readonly username?: string
   readonly password?: string
   readonly database?: string
-  /** Bound on opening a connection, ms. */
+  /** Bound on opening a connection, ms; 0 = none. */
   readonly connectTimeoutMS: number
   /** Connections per node; 0 = unlimited (mysql2's meaning too). */
   readonly maxPoolSize: number
+  /** Idle connections kept when `maxIdleTimeMS` reaps the others. Default 0. */
+  readonly minPoolSize?: number
+  /** An idle pooled connection is closed after this long, ms; 0 (default) = never. */
+  readonly maxIdleTimeMS?: number
   readonly tls?: MysqlTlsSettings
 }
 
@@ -67,8 +71,16 @@ function tlsOptions(tls: MysqlTlsSettings | undefined): ConnectionOptions['ssl']
 }
 
 /**
+ * The connect bound of a probe: the smaller of `connectTimeoutMS` and the probe's own bound
+ * (`connectTimeoutMS` = 0 means no connect bound of its own).
+ */
+export function probeConnectTimeoutMS(connectTimeoutMS: number, probeTimeoutMS: number): number {
+  return connectTimeoutMS <= 0 ? probeTimeoutMS : Math.min(connectTimeoutMS, probeTimeoutMS)
+}
+
+/**
  * mysql2 options for one connection to `node`. `connectTimeoutMS` overrides the configured bound
- * (a probe uses the smaller of the two).
+ * (a probe uses {@link probeConnectTimeoutMS}); 0 disables mysql2's connect timer.
  */
 export function toMysqlConnectionOptions(
   settings: MysqlConnectionSettings,
@@ -83,7 +95,7 @@ export function toMysqlConnectionOptions(
     ...(settings.username !== undefined ? { user: settings.username } : {}),
     ...(settings.password !== undefined ? { password: settings.password } : {}),
     ...(settings.database !== undefined ? { database: settings.database } : {}),
-    connectTimeout: Math.max(1, Math.round(connectTimeoutMS)),
+    connectTimeout: connectTimeoutMS <= 0 ? 0 : Math.max(1, Math.round(connectTimeoutMS)),
     enableKeepAlive: true,
     keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
     multipleStatements: false,
@@ -92,9 +104,10 @@ export function toMysqlConnectionOptions(
 }
 
 /**
- * mysql2 pool options for `node`: lazy connections (mysql2 opens them on demand; it has no minimum
- * size, so `minPoolSize` has no effect), at most `maxPoolSize`, callers queue without limit (the
- * adapter bounds each wait by the call's `timeoutMS`).
+ * mysql2 pool options for `node`: lazy connections (mysql2 opens them on demand and has no minimum
+ * size, so `minPoolSize` only protects that many idle connections from `maxIdleTimeMS`), at most
+ * `maxPoolSize`, callers queue without limit (the adapter bounds each wait by the call's
+ * `timeoutMS`).
  */
 export function toMysqlPoolOptions(
   settings: MysqlConnectionSettings,
@@ -105,6 +118,10 @@ export function toMysqlPoolOptions(
     connectionLimit: settings.maxPoolSize,
     waitForConnections: true,
     queueLimit: 0,
+    // mysql2 reaps idle connections beyond `maxIdle` after `idleTimeout`.
+    ...((settings.maxIdleTimeMS ?? 0) > 0
+      ? { maxIdle: settings.minPoolSize ?? 0, idleTimeout: settings.maxIdleTimeMS }
+      : {}),
   }
 }
 

@@ -315,6 +315,27 @@ describe('mysql adapter: causal tokens and replication waits', () => {
 })
 
 describe('mysql adapter: errors and close', () => {
+  it('socketTimeoutMS cuts a statement a hung node never answers, not a quiet borrow', async () => {
+    const adapter = makeAdapter(undefined, '?socketTimeoutMS=300')
+    const quiet = await adapter.acquire(addr(1), { timeoutMS: 5_000 })
+    await new Promise((resolve) => setTimeout(resolve, 600)) // idle longer than socketTimeoutMS
+    await expect(quiet.query('SELECT 1')).resolves.toBeDefined()
+    adapter.release(quiet, false)
+    const conn = await adapter.acquire(addr(2), { timeoutMS: 5_000 })
+    await cluster.pause('node3')
+    try {
+      const started = performance.now()
+      const error = adapter.toError(await expectRejection(conn.query('SELECT 1')), addr(2))
+      expect(performance.now() - started).toBeLessThan(2_000)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect(error.code).toBe(ErrorCode.SocketTimeout)
+      expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+      adapter.release(conn, false) // broken: destroyed, not pooled
+    } finally {
+      await cluster.resume('node3')
+    }
+  })
+
   it('maps a write on a read-only replica (1290) to NOT_PRIMARY', async () => {
     const adapter = makeAdapter()
     const conn = await adapter.acquire(addr(1), { timeoutMS: 5_000 })

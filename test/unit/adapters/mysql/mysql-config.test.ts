@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, ErrorCode } from '../../../../src/adapter.js'
 import {
+  probeConnectTimeoutMS,
   quoteHeartbeatTable,
   toMysqlConnectionOptions,
   toMysqlPoolOptions,
@@ -41,6 +42,28 @@ describe('toMysqlPoolOptions', () => {
     expect(options).not.toHaveProperty('user')
     expect(options).not.toHaveProperty('password')
     expect(options).not.toHaveProperty('ssl')
+  })
+})
+
+describe('timeouts and idle connections', () => {
+  it('connectTimeoutMS=0 means no connect timer; a probe is then bounded by its own timeout', () => {
+    expect(
+      toMysqlConnectionOptions({ ...settings, connectTimeoutMS: 0 }, 'db:3306').connectTimeout,
+    ).toBe(0)
+    expect(probeConnectTimeoutMS(0, 800)).toBe(800)
+    expect(probeConnectTimeoutMS(500, 800)).toBe(500)
+    expect(probeConnectTimeoutMS(10_000, 800)).toBe(800)
+  })
+
+  it('maxIdleTimeMS reaps idle connections beyond minPoolSize; 0 keeps them', () => {
+    const reaping = toMysqlPoolOptions(
+      { ...settings, minPoolSize: 2, maxIdleTimeMS: 30_000 },
+      'db:3306',
+    )
+    expect(reaping).toMatchObject({ maxIdle: 2, idleTimeout: 30_000 })
+    const keeping = toMysqlPoolOptions({ ...settings, maxIdleTimeMS: 0 }, 'db:3306')
+    expect(keeping).not.toHaveProperty('maxIdle')
+    expect(keeping).not.toHaveProperty('idleTimeout')
   })
 })
 
