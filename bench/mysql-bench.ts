@@ -5,15 +5,10 @@
  */
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { startMysqlCluster, type MysqlCluster } from '../test/clusters/mysql-cluster.js'
-import { findFreePorts, sleep } from '../test/clusters/process-utils.js'
+import { findFreePorts } from '../test/clusters/process-utils.js'
 import type { CleanupStack } from './cleanup.js'
-import {
-  measureFailover,
-  warmUp,
-  type FailoverRun,
-  type FailoverSubject,
-  type PrimaryObservation,
-} from './failover.js'
+import { haproxySubject, replicaKitSubject } from './failover-subjects.js'
+import { measureFailover, warmUp, type FailoverRun, type FailoverSubject } from './failover.js'
 import { DEFAULT_CHECK_TIMING, upServers } from './haproxy-config.js'
 import { ensureHaproxy, haproxyVersion, startHaproxy, type HaproxyProcess } from './haproxy.js'
 import {
@@ -23,11 +18,9 @@ import {
   createHaproxyTarget,
   createRawTarget,
   createReplicaKitTarget,
-  WRITE_SQL,
   type BenchMode,
   type ModeTarget,
   type MysqlCredentials,
-  type PrimaryChange,
   type ReplicaKitLike,
 } from './mysql-modes.js'
 import { roundOrder } from './stats.js'
@@ -313,63 +306,5 @@ export async function runMysqlBench(
       replicakitVsHaproxy: ratiosOf(byMode('replicakit'), byMode('haproxy')),
     },
     failover,
-  }
-}
-
-function replicaKitSubject(db: ReplicaKitLike, cluster: MysqlCluster): FailoverSubject {
-  const nameOf = (address: string | null) =>
-    cluster.nodes.find((n) => `${n.host}:${n.port}` === address)?.name
-  return {
-    mode: 'replicakit',
-    async write() {
-      await db.write((conn) => conn.query(WRITE_SQL, ['failover-rk', payloadFor(0)]), {
-        timeoutMS: 10_000,
-      })
-    },
-    watch(signal) {
-      return new Promise((resolve) => {
-        const seen: PrimaryObservation[] = []
-        const listener = (e: PrimaryChange) => {
-          const primary = nameOf(e.next)
-          if (primary !== undefined) seen.push({ primary, atMS: performance.now() })
-        }
-        db.on('primaryChanged', listener)
-        signal.addEventListener(
-          'abort',
-          () => {
-            db.off('primaryChanged', listener)
-            resolve(seen)
-          },
-          { once: true },
-        )
-      })
-    },
-  }
-}
-
-function haproxySubject(
-  proxy: HaproxyProcess,
-  pool: ReturnType<typeof createBenchPool>,
-): FailoverSubject {
-  return {
-    mode: 'haproxy',
-    async write() {
-      await pool.query({ sql: WRITE_SQL, timeout: 10_000 }, ['failover-hap', payloadFor(0)])
-    },
-    async watch(signal) {
-      const seen: PrimaryObservation[] = []
-      let previous = new Set<string>()
-      while (!signal.aborted) {
-        const states = await proxy.serverStates().catch(() => undefined)
-        const atMS = performance.now()
-        if (states !== undefined) {
-          const up = new Set(upServers(states, 'primary'))
-          for (const primary of up) if (!previous.has(primary)) seen.push({ primary, atMS })
-          previous = up
-        }
-        await sleep(50)
-      }
-      return seen
-    },
   }
 }
