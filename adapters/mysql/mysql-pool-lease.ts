@@ -67,6 +67,11 @@ export class PrimaryLease {
     return this.#node
   }
 
+  /** Whether the held session broke: the server rolled back whatever it had open. */
+  get isLost(): boolean {
+    return this.#lost !== undefined
+  }
+
   /** Lends the held connection, borrowing it on `node` the first time. @internal */
   async acquire(node: NodeAddress, options: AcquireOptions): Promise<MysqlConnection> {
     for (;;) {

@@ -16,8 +16,9 @@ import {
 import type { ClientOptions, ReplicaKitClient, ReplicaKitError } from '../../src/adapter.js'
 import { createMysqlAdapter } from './mysql-adapter.js'
 import type { MysqlConnection } from './mysql-adapter.js'
-import { MysqlPoolConnection, dispatch, runPoolStatement } from './mysql-pool-connection.js'
-import type { PoolContext, PoolSql, QueryCallback, QueryPromise } from './mysql-pool-connection.js'
+import { MysqlPoolConnection } from './mysql-pool-connection.js'
+import { dispatch, runPoolStatement } from './mysql-pool-query.js'
+import type { PoolContext, PoolSql, QueryCallback, QueryPromise } from './mysql-pool-query.js'
 import { ConnectionLeases } from './mysql-pool-lease.js'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
 

@@ -324,6 +324,9 @@ describe('getConnection', () => {
       const later = await caught(conn.query('SELECT 1'))
       expect(later.code).toBe(ErrorCode.OperationFailed)
       expect(later.message).toMatch(/release this connection/)
+      expect((await caught(conn.commit())).code).toBe(ErrorCode.OperationFailed)
+      // The server already rolled back: ROLLBACK succeeds, so an ORM reports the first error.
+      await conn.rollback()
     } finally {
       conn.release()
     }
@@ -402,7 +405,14 @@ describe('end()', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
     // Other pools' heartbeats would make the counts move: end them first.
     await Promise.all(pools.splice(0).map((p) => p.end()))
-    const before = { tcp: tcp(), timers: timers() }
+    const counts = () => ({ tcp: tcp(), timers: timers() })
+    let before = counts()
+    for (let settled = 0; settled < 3;) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const now = counts()
+      settled = now.tcp === before.tcp && now.timers === before.timers ? settled + 1 : 0
+      before = now
+    }
     const pool = createPool(`${cluster.uri}?readPreference=secondary`, {
       heartbeatFrequencyMS: 500,
     })
@@ -412,7 +422,7 @@ describe('end()', () => {
     await serverIds(pool, undefined, 6)
     expect(tcp()).toBeGreaterThan(before.tcp)
     await pool.end()
-    await expect.poll(() => ({ tcp: tcp(), timers: timers() }), { timeout: 5_000 }).toEqual(before)
+    await expect.poll(counts, { timeout: 5_000 }).toEqual(before)
     const closed = await caught(pool.query('SELECT 1'))
     expect(closed.code).toBe(ErrorCode.ClientClosed)
   })

@@ -1,0 +1,200 @@
+/**
+ * The statement plumbing of the mysql2-compatible pool, shared by the pool and its connections:
+ * argument forms, routing by statement kind, callback and promise styles, `.stream()`.
+ */
+import { Readable } from 'node:stream'
+import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2/promise'
+import {
+  ConfigError,
+  ErrorCode,
+  OperationError,
+  isReplicaKitError,
+  redactSecrets,
+} from '../../src/adapter.js'
+import type { ReplicaKitClient, ReplicaKitError } from '../../src/adapter.js'
+import type { MysqlConnection } from './mysql-adapter.js'
+import type { ConnectionLeases, PrimaryLease } from './mysql-pool-lease.js'
+import { StatementKind, statementKind } from './mysql-statement-kind.js'
+
+/** SQL text, or mysql2's options object (`{ sql, values?, rowsAsArray?, typeCast?, … }`). */
+export type PoolSql = string | QueryOptions
+
+/** A node-style callback, as mysql2's callback API calls it. */
+export type QueryCallback<T extends QueryResult = QueryResult> = (
+  error: ReplicaKitError | null,
+  result: T,
+  fields: FieldPacket[],
+) => void
+
+/** Options of {@link QueryPromise.stream} (as mysql2's `query(…).stream()`). */
+export interface QueryStreamOptions {
+  readonly objectMode?: true
+  readonly highWaterMark?: number
+}
+
+/**
+ * The promise `query`/`execute` return: `[result, fields]` as mysql2's promise API, plus `.stream()`
+ * for callers that stream rows (Kysely `streamQuery`, Drizzle `iterator`). The rows are read in full
+ * before the first one is emitted, so a retried read never emits a row twice.
+ */
+export type QueryPromise<T extends QueryResult = QueryResult> = Promise<[T, FieldPacket[]]> & {
+  stream(options?: QueryStreamOptions): Readable
+}
+
+/** What a statement needs from its pool. @internal */
+export interface PoolContext {
+  readonly client: ReplicaKitClient<MysqlConnection>
+  readonly leases: ConnectionLeases
+}
+
+/** One statement as the caller passed it. @internal */
+export interface Statement {
+  readonly method: 'query' | 'execute'
+  readonly sql: PoolSql
+  readonly values: unknown
+  readonly text: string
+}
+
+/** Splits `(sql, values?, callback?)` into the statement and the callback. Throws a `ConfigError`. */
+function parseArgs(
+  method: Statement['method'],
+  args: readonly unknown[],
+): { statement: Statement; callback: QueryCallback | undefined } {
+  const last = args.at(-1)
+  const callback = typeof last === 'function' ? (last as QueryCallback) : undefined
+  const [sql, values] = callback === undefined ? args : args.slice(0, -1)
+  const text = typeof sql === 'string' ? sql : (sql as Partial<QueryOptions> | null)?.sql
+  if (typeof text !== 'string') {
+    throw new ConfigError(
+      `${method}() needs an SQL string or an options object with an sql string, got ${describe(sql)}`,
+      { code: ErrorCode.InvalidOption },
+    )
+  }
+  return { statement: { method, sql: sql as PoolSql, values, text }, callback }
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value
+}
+
+/** Runs one statement on a borrowed connection, as mysql2's promise API would. */
+function runOn(conn: MysqlConnection, s: Statement): Promise<[QueryResult, FieldPacket[]]> {
+  // mysql2 validates the values itself (an array, an object for named placeholders, or nothing).
+  const values = s.values as never
+  if (s.method === 'execute') {
+    return typeof s.sql === 'string' ? conn.execute(s.sql, values) : conn.execute(s.sql, values)
+  }
+  return typeof s.sql === 'string' ? conn.query(s.sql, values) : conn.query(s.sql, values)
+}
+
+/**
+ * Runs one statement through the client: on `lease` (the primary, one session) when given, else a
+ * plain read by the read preference (`client.read`) and anything else on the primary (`client.write`).
+ */
+export function runStatement(
+  context: PoolContext,
+  statement: Statement,
+  lease: PrimaryLease | undefined,
+): Promise<[QueryResult, FieldPacket[]]> {
+  const { client, leases } = context
+  const work = (conn: MysqlConnection) => runOn(conn, statement)
+  if (lease !== undefined) return leases.within(lease, () => client.write(work))
+  return leases.outside(() =>
+    statementKind(statement.text) === StatementKind.Read ? client.read(work) : client.write(work),
+  )
+}
+
+/** Anything that escapes is a ReplicaKit error (the client already maps every driver error it sees). */
+function toPoolError(error: unknown): ReplicaKitError {
+  if (isReplicaKitError(error)) return error
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  return new OperationError(`mysql pool: unexpected error: ${redactSecrets(detail)}`, {
+    code: ErrorCode.Internal,
+    cause: error,
+  })
+}
+
+/** Calls `fn` on a fresh stack, so a throwing callback surfaces as mysql2's would (uncaught). */
+export function defer(fn: () => void): void {
+  queueMicrotask(fn)
+}
+
+/**
+ * Parses `args`, runs the statement with `run`, and answers in the caller's style: a callback when
+ * the last argument is a function, else a {@link QueryPromise}. @internal
+ */
+export function dispatch(
+  method: Statement['method'],
+  args: readonly unknown[],
+  run: (statement: Statement) => Promise<[QueryResult, FieldPacket[]]>,
+): QueryPromise | undefined {
+  let callback: QueryCallback | undefined
+  let result: Promise<[QueryResult, FieldPacket[]]>
+  try {
+    const parsed = parseArgs(method, args)
+    callback = parsed.callback
+    result = run(parsed.statement).catch((error: unknown) => {
+      throw toPoolError(error)
+    })
+  } catch (error: unknown) {
+    result = Promise.reject(toPoolError(error))
+  }
+  if (callback !== undefined) {
+    const cb = callback
+    result.then(
+      ([rows, fields]) => {
+        defer(() => cb(null, rows, fields))
+      },
+      (error: unknown) => {
+        defer(() => cb(error as ReplicaKitError, undefined as never, undefined as never))
+      },
+    )
+    return undefined
+  }
+  return Object.assign(result, {
+    stream: (options?: QueryStreamOptions) => rowStream(result, options),
+  })
+}
+
+/** A row stream over a whole result (rows of a result set, or the one OK packet of a write). */
+function rowStream(
+  result: Promise<[QueryResult, FieldPacket[]]>,
+  options: QueryStreamOptions | undefined,
+): Readable {
+  async function* rows(): AsyncGenerator<unknown> {
+    const [value] = await result
+    if (Array.isArray(value)) yield* value
+    else yield value
+  }
+  return Readable.from(rows(), {
+    objectMode: true,
+    ...(options?.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+  })
+}
+
+/** Runs `sql` as a transaction-control statement and answers in the caller's style. @internal */
+export function control(
+  query: (sql: string) => QueryPromise,
+  sql: string,
+  callback: ((error: ReplicaKitError | null) => void) | undefined,
+): Promise<void> | undefined {
+  const done = query(sql).then(() => undefined)
+  if (callback === undefined) return done
+  done.then(
+    () => {
+      defer(() => callback(null))
+    },
+    (error: unknown) => {
+      defer(() => callback(error as ReplicaKitError))
+    },
+  )
+  return undefined
+}
+
+/** Runs one pool-level statement: never pinned. @internal */
+export function runPoolStatement(
+  context: PoolContext,
+  statement: Statement,
+): Promise<[QueryResult, FieldPacket[]]> {
+  return runStatement(context, statement, undefined)
+}
