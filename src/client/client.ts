@@ -139,10 +139,12 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
           return node.address
         },
         attempt: async (node, ctx) => {
-          const { result, token } = await this.#run(node, ctx.signal, ctx.remainingMS(), fn, true)
+          const required = requiredReplicaAcks(wc, this.#topology.description)
+          // The write's causal token costs a round trip: fetch it only when w or a session needs it.
+          const needsToken = required > 0 || call.session !== undefined
+          const { result, token } = await this.#run(node, ctx.signal, ctx.remainingMS(), fn, needsToken)
           call.session?.advance(token)
           const description = this.#topology.description
-          const required = requiredReplicaAcks(wc, description)
           if (required > 0) {
             if (token === null) {
               // Nothing was written in this call (or the backend cannot tell): nothing to wait for.
@@ -283,13 +285,13 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     }
   }
 
-  /** Borrows a connection on `node`, runs `fn`, and (for writes) reads the write's causal token. */
+  /** Borrows a connection on `node`, runs `fn`, and (when asked) reads the write's causal token. */
   async #run<T>(
     node: NodeAddress,
     signal: AbortSignal,
     remainingMS: number,
     fn: (conn: Conn) => Promise<T>,
-    isWrite: boolean,
+    wantToken: boolean,
   ): Promise<{ result: T; token: CausalToken | null }> {
     this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
     try {
@@ -307,7 +309,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       try {
         const result = await fn(conn)
         const token =
-          isWrite && this.#adapter.capabilities.causalTokens
+          wantToken && this.#adapter.capabilities.causalTokens
             ? await this.#adapter.lastWriteToken(conn)
             : null
         return { result, token }
