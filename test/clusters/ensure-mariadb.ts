@@ -3,7 +3,7 @@
  * Debian puts `mariadbd` in /usr/sbin, which is often not on a non-root PATH.
  */
 import { constants, existsSync } from 'node:fs'
-import { access, open, readFile, unlink } from 'node:fs/promises'
+import { access, open, readFile, stat, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import {
@@ -126,8 +126,14 @@ async function withInstallLock(body: () => Promise<void>): Promise<void> {
     } catch (error: unknown) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const owner = Number(await readFile(INSTALL_LOCK, 'utf8').catch(() => ''))
-      // A lock whose owner died (or that is still being written: owner 0) is stale after a grace.
-      if (owner > 0 && !isProcessAlive(owner)) await unlink(INSTALL_LOCK).catch(() => undefined)
+      // Stale: its owner died, or it stayed empty (owner crashed between create and write).
+      const ageMS = await stat(INSTALL_LOCK).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      )
+      if ((owner > 0 && !isProcessAlive(owner)) || (!(owner > 0) && ageMS > 30_000)) {
+        await unlink(INSTALL_LOCK).catch(() => undefined)
+      }
       if (Date.now() > deadline) {
         throw new Error(`timed out waiting for ${INSTALL_LOCK} (held by pid ${owner || '?'})`)
       }
