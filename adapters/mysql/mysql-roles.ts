@@ -215,21 +215,36 @@ export function classifyMysqlNode(
       ? { type: NodeType.Other, state: NodeState.Startup, warnings: [] }
       : { type: NodeType.Primary, state: NodeState.Primary, warnings: [] }
   }
-  if (!replication.healthy)
-    return { type: NodeType.Other, state: NodeState.Recovering, warnings: [] }
   if (!readOnly) {
+    // A writable node accepts writes whatever it replicates from: it claims to be a primary. With
+    // the real primary also writable, the core sees two claims (split brain) and refuses writes.
     return {
-      type: NodeType.Other,
-      state: NodeState.Secondary,
+      type: NodeType.Primary,
+      state: NodeState.Primary,
       warnings: [
         `replica of ${replication.source ?? '?'} is writable (read_only=OFF): writes to it diverge from the primary; SET GLOBAL read_only=ON`,
       ],
     }
   }
+  // An applier stopped on purpose (no error, IO thread still receiving) is a lagging replica: it
+  // stays readable and the max-staleness rule decides whether a read may use it.
+  const applyPaused =
+    replication.ioRunning === 'Yes' &&
+    replication.sqlRunning === 'No' &&
+    replication.lastIoError === '' &&
+    replication.lastSqlError === ''
+  if (!replication.healthy && !applyPaused)
+    return { type: NodeType.Other, state: NodeState.Recovering, warnings: [] }
   if (replication.sqlDelaySeconds > 0) {
     return { type: NodeType.Other, state: NodeState.Secondary, warnings: [] }
   }
-  return { type: NodeType.Secondary, state: NodeState.Secondary, warnings: [] }
+  return {
+    type: NodeType.Secondary,
+    state: NodeState.Secondary,
+    warnings: applyPaused
+      ? ['the SQL thread is stopped: this replica falls behind; bound reads with maxStalenessSeconds']
+      : [],
+  }
 }
 
 /** Whether writes by ordinary users are refused: `read_only` or (MySQL) `super_read_only`. */

@@ -14,7 +14,7 @@ import { executeWithRetry } from '../retry/execute-with-retry.js'
 import type { ReadPreference } from '../selection/read-preference.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { NodeType } from '../topology/node-description.js'
-import type { NodeDescription } from '../topology/node-description.js'
+import type { NodeDescription, ProbeResult, Tags } from '../topology/node-description.js'
 import { Topology } from '../topology/topology.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
@@ -67,7 +67,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     this.#topology = new Topology({
       seeds: [...options.hosts],
       clock: this.#clock,
-      probe: (address, probeOptions) => adapter.probe(address, probeOptions),
+      probe: async (address, probeOptions) =>
+        withNodeTags(await adapter.probe(address, probeOptions), options.nodeTags.get(address)),
       options: {
         heartbeatFrequencyMS: options.heartbeatFrequencyMS,
         minHeartbeatFrequencyMS: options.minHeartbeatFrequencyMS,
@@ -368,6 +369,14 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       this.#topology.markNodeUnknown(node, error)
     }
   }
+}
+
+/**
+ * Adds the tags the user configured for a node (`nodeTags`) to what its probe reported; configured
+ * tags win. Backends whose servers carry no tags (MySQL) get all theirs this way.
+ */
+function withNodeTags(probe: ProbeResult, tags: Tags | undefined): ProbeResult {
+  return tags === undefined ? probe : { ...probe, tags: { ...probe.tags, ...tags } }
 }
 
 /**

@@ -176,7 +176,7 @@ export class MysqlCluster {
     return `mysql://${appUser}:${encodeURIComponent(appPassword)}@${hosts}/${database}`
   }
 
-  /** The application user: DML and DDL on `appdb`, `SLAVE MONITOR, BINLOG MONITOR` globally. */
+  /** The application user: DML and DDL on `appdb`, `SLAVE MONITOR, BINLOG MONITOR, REPLICATION MASTER ADMIN` globally. */
   get appUser(): string {
     return this.#state.appUser
   }

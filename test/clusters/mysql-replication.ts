@@ -261,7 +261,7 @@ export interface ClusterUsers {
 
 /**
  * Creates `repl` (REPLICATION SLAVE), the application database, and the application user (DML and
- * DDL on that database, `SLAVE MONITOR, BINLOG MONITOR ON *.*`) on the primary; they replicate.
+ * DDL on that database, `SLAVE MONITOR, BINLOG MONITOR, REPLICATION MASTER ADMIN ON *.*`) on the primary; they replicate.
  */
 export async function createClusterUsers(
   admin: AdminConnections,
@@ -277,7 +277,9 @@ export async function createClusterUsers(
     [`CREATE USER ?@'%' IDENTIFIED BY ?`, [appUser, appPassword]],
     [`GRANT ${dml} ON \`${database}\`.* TO ?@'%'`, [appUser]],
     // Never ALL ON *.*: in 10.11 that includes READ_ONLY ADMIN (writes on read-only replicas).
-    [`GRANT SLAVE MONITOR, BINLOG MONITOR ON *.* TO ?@'%'`, [appUser]],
+    // REPLICATION MASTER ADMIN lets the probe run SHOW SLAVE HOSTS on the primary (discovery of replicas
+    // not listed in the URI); it does not let the user write to a read-only replica.
+    [`GRANT SLAVE MONITOR, BINLOG MONITOR, REPLICATION MASTER ADMIN ON *.* TO ?@'%'`, [appUser]],
   ]
   for (const [sql, values] of statements) await admin.query(primary, sql, values)
 }

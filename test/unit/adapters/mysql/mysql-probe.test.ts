@@ -74,10 +74,10 @@ describe('probeRowsToResult on recorded MariaDB 10.11 rows', () => {
     })
   })
 
-  it('replica with the SQL thread stopped: Other/RECOVERING, sub-second lag from the heartbeat', () => {
+  it('replica with the SQL thread stopped: a lagging Secondary, sub-second lag from the heartbeat', () => {
     const r = probeRowsToResult(fixture('mariadb-replica-sql-stopped'), M2, context)
-    expect(r.type).toBe(NodeType.Other)
-    expect(r.state).toBe(NodeState.Recovering)
+    expect(r.type).toBe(NodeType.Secondary)
+    expect(r.state).toBe(NodeState.Secondary)
     expect(r.lagMS).toBeCloseTo(1737.84, 2)
     expect(r.lastWriteDate).toBeCloseTo(NOW - 1737.84, 2)
     expect(r.details).toMatchObject({
@@ -108,10 +108,10 @@ describe('probeRowsToResult on recorded MariaDB 10.11 rows', () => {
     expect(String(r.details?.['lastSqlError'])).toContain('Duplicate entry')
   })
 
-  it('writable replica (split brain risk): Other, never Primary, with a warning', () => {
+  it('writable replica: a second primary claim (the core then refuses writes), with a warning', () => {
     const r = probeRowsToResult(fixture('mariadb-replica-writable'), M3, context)
-    expect(r.type).toBe(NodeType.Other)
-    expect(r.state).toBe(NodeState.Secondary)
+    expect(r.type).toBe(NodeType.Primary)
+    expect(r.state).toBe(NodeState.Primary)
     expect(r.warnings?.join('\n')).toMatch(/writable \(read_only=OFF\).*SET GLOBAL read_only=ON/)
   })
 
