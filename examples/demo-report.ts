@@ -41,6 +41,8 @@ export interface Verification {
   readonly unknownApplied: number
   /** Unknown-outcome writes that turned out not to be applied. */
   readonly unknownMissing: number
+  /** Writes that failed with `NoWritesPerformed`. */
+  readonly notWritten: number
   /** Reported as "nothing written" yet present: must be empty. */
   readonly notWrittenButFound: readonly string[]
 }
@@ -91,6 +93,8 @@ export interface NodeLine {
   readonly address: string
   readonly state: string
   readonly lagMS: number | null
+  /** Average probe round trip, ms. */
+  readonly roundTripTimeMS: number | null
   readonly error: string | null
 }
 
@@ -125,15 +129,16 @@ export function formatEvent(elapsedMS: number, text: string): string {
   return `${formatTime(elapsedMS, true).padEnd(8)}${text}`
 }
 
-/** One line per node: name/address, state, lag, and why it is down. */
+/** One line per node: name/address, state, probe round trip, lag, and why it is down. */
 export function formatNodes(
   nodes: readonly NodeLine[],
   names: ReadonlyMap<string, string>,
 ): string[] {
   return nodes.map((n) => {
+    const rtt = n.roundTripTimeMS === null ? '' : `  rtt ${n.roundTripTimeMS.toFixed(1)} ms`
     const lag = n.state === 'SECONDARY' && n.lagMS !== null ? `  lag ${Math.round(n.lagMS)} ms` : ''
     const why = n.error === null ? '' : `  (${oneLine(n.error, 80)})`
-    return `  ${nodeLabel(n.address, names).padEnd(26)}  ${n.state}${lag}${why}`
+    return `  ${nodeLabel(n.address, names).padEnd(26)}  ${n.state.padEnd(9)}${rtt}${lag}${why}`
   })
 }
 
@@ -155,6 +160,7 @@ export function verifyWrites(
     duplicated: [...counts].filter(([, n]) => n > 1).map(([key]) => key),
     unknownApplied,
     unknownMissing: outcomes.unknownOutcome.length - unknownApplied,
+    notWritten: outcomes.notWritten.length,
     notWrittenButFound: outcomes.notWritten.filter(has),
   }
 }
@@ -220,10 +226,12 @@ export function formatSummary(s: DemoSummary): string[] {
     ),
     row(
       'failed, nothing written (NoWritesPerformed)',
-      v.notWrittenButFound.length === 0 ? 'ok' : v.notWrittenButFound.length,
-      v.notWrittenButFound.length === 0
-        ? 'none of them found'
-        : `FOUND: ${keys(v.notWrittenButFound)}`,
+      v.notWritten,
+      v.notWrittenButFound.length > 0
+        ? `${v.notWrittenButFound.length} STORED ANYWAY, ${keys(v.notWrittenButFound)}`
+        : v.notWritten > 0
+          ? 'none of them stored: correct'
+          : '',
     ),
     row('reads ok / failed', `${s.readsOk} / ${s.readsFailed}`, reads),
     row('retries', s.retries),

@@ -8,9 +8,6 @@
  * @see ../docs/demo.md
  */
 import { rmSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RowDataPacket } from 'mysql2/promise'
 import { isReplicaKitError, redactUri } from 'replicakit'
@@ -19,7 +16,7 @@ import { connect } from 'replicakit/mysql'
 import type { MysqlConnection } from 'replicakit/mysql'
 import { startMysqlCluster } from '../test/clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../test/clusters/mysql-cluster.js'
-import { isProcessAlive } from '../test/clusters/process-utils.js'
+import { isNodeProcess } from '../test/clusters/mysql-node.js'
 import {
   formatEvent,
   formatNodes,
@@ -57,7 +54,6 @@ const print = (line = ''): void => {
   process.stdout.write(`${line}\n`)
 }
 const interrupt = new AbortController()
-let baseDir: string | undefined
 let cluster: MysqlCluster | undefined
 let starting: Promise<MysqlCluster> | undefined
 let db: ReplicaKitClient<MysqlConnection> | undefined
@@ -99,8 +95,8 @@ async function main(): Promise<number> {
   print()
   print('Starting 3 MariaDB nodes on 127.0.0.1 (GTID replication; MariaDB is installed first if')
   print('missing and running as root) …')
-  baseDir = await mkdtemp(join(tmpdir(), 'replicakit-demo-'))
-  starting = startMysqlCluster({ nodes: 3, baseDir })
+  // The harness's default work directory: a later start sweeps it if this process is killed hard.
+  starting = startMysqlCluster({ nodes: 3 })
   cluster = await starting
   const c = cluster
   if (interrupt.signal.aborted) return 130
@@ -126,10 +122,9 @@ async function main(): Promise<number> {
         'writer TINYINT NOT NULL, KEY (k))',
     ),
   )
-  print(
-    `Workload: ${WRITERS} writers INSERT unique keys with w: 'majority', ${READERS} readers ` +
-      "use readPreference 'secondaryPreferred'; one line a second (counts in that second).",
-  )
+  print(`Workload: ${WRITERS} writers INSERT unique keys with w: 'majority',`)
+  print(`          ${READERS} readers SELECT with readPreference: 'secondaryPreferred'.`)
+  print('One line a second; its counts are for that second.')
   print()
 
   run.t0 = performance.now()
@@ -307,7 +302,7 @@ function noteError(kind: 'read' | 'write', error: unknown, outcome: string): voi
   const message = error instanceof Error ? error.message : String(error)
   noteFirst(key, () => {
     event(
-      `${kind} failed: ${code}${outcome === '' ? '' : ` (${outcome})`}: ${oneLine(message, 90)}`,
+      `${kind} failed: ${code}${outcome === '' ? '' : ` (${outcome})`}: ${oneLine(message, 110)}`,
     )
   })
 }
@@ -336,14 +331,13 @@ function teardown(): Promise<void> {
     if (started !== undefined) {
       print('Stopping the cluster …')
       await started.stop()
-      const alive = started.nodes.filter((n) => isProcessAlive(n.pid))
+      const alive = started.nodes.filter((n) => isNodeProcess(n))
       print(
         alive.length === 0
           ? `  stopped: ${started.nodes.length} servers gone, data removed`
           : `  STILL RUNNING: ${alive.map((n) => `${n.name} pid ${n.pid}`).join(', ')}`,
       )
     }
-    if (baseDir !== undefined) await rm(baseDir, { recursive: true, force: true })
   })()
   return tornDown
 }
@@ -354,8 +348,8 @@ async function stopEverything(reason: string, code: number): Promise<void> {
   if (stopping !== undefined) {
     if (performance.now() - stopping.atMS < SIGNAL_ECHO_MS) return
     print(`${reason} again: killing the servers without waiting`)
-    for (const n of cluster?.nodes ?? []) if (isProcessAlive(n.pid)) process.kill(n.pid, 'SIGKILL')
-    if (baseDir !== undefined) rmSync(baseDir, { recursive: true, force: true })
+    for (const n of cluster?.nodes ?? []) if (isNodeProcess(n)) process.kill(n.pid, 'SIGKILL')
+    if (cluster !== undefined) rmSync(cluster.toState().baseDir, { recursive: true, force: true })
     process.exit(code)
   }
   stopping = { atMS: performance.now() }

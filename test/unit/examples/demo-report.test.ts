@@ -26,6 +26,7 @@ const CLEAN: Verification = {
   duplicated: [],
   unknownApplied: 1,
   unknownMissing: 1,
+  notWritten: 0,
   notWrittenButFound: [],
 }
 
@@ -85,18 +86,36 @@ describe('formatTick', () => {
 })
 
 describe('formatNodes', () => {
-  it('shows lag for secondaries only and why a node is down', () => {
+  it('shows the round trip, lag for secondaries only, and why a node is down', () => {
     const lines = formatNodes(
       [
-        { address: '127.0.0.1:41234', state: 'DOWN', lagMS: null, error: 'connect\nECONNREFUSED' },
-        { address: '127.0.0.1:41235', state: 'SECONDARY', lagMS: 12.4, error: null },
-        { address: '127.0.0.1:41236', state: 'PRIMARY', lagMS: 0, error: null },
+        {
+          address: '127.0.0.1:41234',
+          state: 'DOWN',
+          lagMS: null,
+          roundTripTimeMS: null,
+          error: 'connect\nECONNREFUSED',
+        },
+        {
+          address: '127.0.0.1:41235',
+          state: 'SECONDARY',
+          lagMS: 12.4,
+          roundTripTimeMS: 1.26,
+          error: null,
+        },
+        {
+          address: '127.0.0.1:41236',
+          state: 'PRIMARY',
+          lagMS: 0,
+          roundTripTimeMS: 0.8,
+          error: null,
+        },
       ],
       NAMES,
     )
-    expect(lines[0]).toMatch(/\(node1\)\s+DOWN {2}\(connect ECONNREFUSED\)$/)
-    expect(lines[1]).toMatch(/\(node2\)\s+SECONDARY {2}lag 12 ms$/)
-    expect(lines[2]).toMatch(/127\.0\.0\.1:41236\s+PRIMARY$/)
+    expect(lines[0]).toMatch(/\(node1\)\s+DOWN\s+\(connect ECONNREFUSED\)$/)
+    expect(lines[1]).toMatch(/\(node2\)\s+SECONDARY {2}rtt 1\.3 ms {2}lag 12 ms$/)
+    expect(lines[2]).toMatch(/127\.0\.0\.1:41236\s+PRIMARY\s+rtt 0\.8 ms$/)
   })
 })
 
@@ -143,6 +162,7 @@ describe('verifyWrites', () => {
       { acknowledged: [], unknownOutcome: [], notWritten: ['n1', 'n2'] },
       new Map([['n2', 1]]),
     )
+    expect(v.notWritten).toBe(2)
     expect(v.notWrittenButFound).toEqual(['n2'])
     expect(isVerified(v)).toBe(false)
   })
@@ -227,6 +247,7 @@ describe('formatSummary', () => {
     expect(text).toMatch(/lost \(acknowledged, missing\)\s+0\n/)
     expect(text).toMatch(/duplicated \(stored more than once\)\s+0\n/)
     expect(text).toMatch(/unknown outcome .*\s2 {3}1 applied, 1 not/)
+    expect(text).toMatch(/nothing written \(NoWritesPerformed\)\s+0\n/)
     expect(text).toMatch(/reads ok \/ failed\s+100 \/ 1 {3}node1 0, node2 40, node3 60/)
     expect(text).toContain('write NETWORK_ERROR ×4')
     expect(text).toMatch(
@@ -255,6 +276,43 @@ describe('formatSummary', () => {
     expect(formatSummary(summary).join('\n')).not.toMatch(/[{}]/)
   })
 })
+
+describe('formatSummary on writes reported as not written', () => {
+  const base = formatSummaryInput()
+
+  it('says they were correctly not stored', () => {
+    const text = formatSummary({ ...base, verification: { ...CLEAN, notWritten: 5 } }).join('\n')
+    expect(text).toMatch(
+      /nothing written \(NoWritesPerformed\)\s+5 {3}none of them stored: correct/,
+    )
+  })
+
+  it('flags the ones stored anyway', () => {
+    const text = formatSummary({
+      ...base,
+      verification: { ...CLEAN, notWritten: 5, notWrittenButFound: ['w3-000002'] },
+    }).join('\n')
+    expect(text).toMatch(/\s5 {3}1 STORED ANYWAY, e\.g\. w3-000002/)
+  })
+})
+
+function formatSummaryInput(): DemoSummary {
+  return {
+    verification: CLEAN,
+    checkedOn: 'node2',
+    alsoOn: [],
+    readsOk: 0,
+    readsFailed: 0,
+    readsByNode: new Map(),
+    retries: 0,
+    errorsByKind: new Map(),
+    window: { lastOldMS: null, firstNewMS: null, windowMS: null },
+    oldPrimary: 'node1',
+    newPrimary: 'node2',
+    promotionMS: 300,
+    clientSwitchMS: null,
+  }
+}
 
 describe('formatVerdict', () => {
   it('passes a clean run', () => {
