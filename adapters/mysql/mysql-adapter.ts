@@ -2,7 +2,6 @@
  * The MySQL/MariaDB adapter: probes nodes over one dedicated connection each, lends pooled mysql2
  * connections, reads the GTID of a session's last commit and waits for it on replicas.
  */
-import { connect as netConnect } from 'node:net'
 import type { Socket } from 'node:net'
 import mysql from 'mysql2/promise'
 import type { Connection, Pool, PoolConnection, RowDataPacket } from 'mysql2/promise'
@@ -15,7 +14,6 @@ import {
   NodeType,
   TimeoutError,
   isReplicaKitError,
-  splitNodeAddress,
 } from '../../src/adapter.js'
 import type {
   AcquireOptions,
@@ -38,13 +36,15 @@ import {
   toMysqlConnectionOptions,
   toMysqlPoolOptions,
 } from './mysql-config.js'
-import { bounded } from './mysql-bounded.js'
+import { bounded, runDetachableWait } from './mysql-bounded.js'
 import { MysqlErrorPhase, mapMysqlError, mysqlErrorInfo } from './mysql-errors.js'
 import { gtidCovers } from './mysql-gtid.js'
 import { MysqlFlavour, probeRowsToResult } from './mysql-probe.js'
 import type { MysqlProbeRows } from './mysql-probe.js'
 import { readProbeRows } from './mysql-probe-io.js'
 import { text } from './mysql-roles.js'
+import { SocketRegistry, coreOf, destroyConnection, isBrokenConnection } from './mysql-sockets.js'
+import type { CoreConnection } from './mysql-sockets.js'
 
 /** The connection a MySQL adapter lends: a mysql2 promise `PoolConnection`. */
 export type MysqlConnection = PoolConnection
@@ -59,27 +59,6 @@ export const ABORT_GRACE_MS = 250
 const UNKNOWN_VARIABLE_ERRNO = 1193
 /** How long `close()` lets connections quit politely before cutting the sockets, ms. */
 export const CLOSE_GRACE_MS = 500
-
-/** The mysql2 internals the adapter touches (the core connection behind a promise wrapper). */
-interface CoreConnection {
-  readonly stream?: {
-    destroy(error?: Error): void
-    readonly destroyed?: boolean
-    setTimeout?(ms: number): unknown
-    on?(event: 'timeout', listener: () => void): unknown
-  }
-  /** The command in flight (a reply is owed), `null`/`undefined` when idle. */
-  readonly _command?: unknown
-  readonly _isMariaDB?: boolean
-  readonly _fatalError?: unknown
-  readonly _protocolError?: unknown
-  readonly _closing?: boolean
-  on?(event: 'error', listener: () => void): unknown
-}
-
-function coreOf(conn: Connection): CoreConnection | undefined {
-  return (conn as unknown as { connection?: CoreConnection }).connection
-}
 
 /** The dedicated probe connection of one node, and its socket (known before the handshake ends). */
 interface ProbeLink {
@@ -106,14 +85,12 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   readonly #heartbeatTable: string | undefined
   readonly #pools = new Map<NodeAddress, Pool>()
   readonly #probeLinks = new Map<NodeAddress, ProbeLink>()
-  readonly #sockets = new Set<Socket>()
+  readonly #sockets = new SocketRegistry()
   readonly #facts = new Map<NodeAddress, NodeFacts>()
   readonly #heartbeatReady = new Set<NodeAddress>()
   readonly #variableNames = new Map<NodeAddress, readonly string[]>()
   /** The `@@last_gtid` last reported per (core) connection, so an old GTID is not reported twice. */
   readonly #reportedGtid = new WeakMap<object, string>()
-  /** Core connections whose socket carries the `socketTimeoutMS` watch. */
-  readonly #watched = new WeakSet<object>()
   /** Core connections in a replication wait, which has its own bound (exempt from the watch). */
   readonly #longWaits = new WeakSet<object>()
   #closed = false
@@ -221,40 +198,14 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       },
       () => pool.getConnection(),
     ).then((conn) => {
-      this.#watchSocket(conn)
+      this.#sockets.watch(conn, this.#options.socketTimeoutMS, (core) => this.#longWaits.has(core))
       return conn
-    })
-  }
-
-  /**
-   * Applies `socketTimeoutMS` (0 = none): a socket that owes a reply and stays silent that long is
-   * cut, which fails the statement with SOCKET_TIMEOUT. An idle or quiet borrowed connection is left
-   * alone: only a pending command counts.
-   */
-  #watchSocket(conn: MysqlConnection): void {
-    const ms = this.#options.socketTimeoutMS
-    const core = coreOf(conn)
-    const stream = core?.stream
-    if (ms <= 0 || core === undefined || stream === undefined || this.#watched.has(core)) return
-    this.#watched.add(core)
-    stream.setTimeout?.(ms)
-    stream.on?.('timeout', () => {
-      if (core._command == null || this.#longWaits.has(core)) return
-      const error = new Error(`no reply within socketTimeoutMS=${ms} ms`)
-      stream.destroy(Object.assign(error, { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }))
     })
   }
 
   release(conn: MysqlConnection, destroy: boolean): void {
     try {
-      const core = coreOf(conn)
-      const broken =
-        core === undefined ||
-        core._fatalError != null ||
-        core._protocolError != null ||
-        core._closing === true ||
-        core.stream?.destroyed === true
-      if (destroy || broken) this.#destroy(conn)
+      if (destroy || isBrokenConnection(conn)) destroyConnection(conn)
       else conn.release()
     } catch {
       // release never throws; a connection that cannot be returned is dropped by its pool.
@@ -324,65 +275,36 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       : 'SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?) AS applied'
     const core = coreOf(conn) ?? conn
     this.#longWaits.add(core)
-    return new Promise<boolean>((resolve, reject) => {
-      let state: 'waiting' | 'done' | 'detached' = 'waiting'
-      let abortTimer: ReturnType<Clock['setTimeout']> | undefined
-      const settle = (): boolean => {
-        if (state !== 'waiting') return false
-        state = 'done'
-        this.#clock.clearTimeout(guard)
-        options.signal?.removeEventListener('abort', onAbort)
-        return true
-      }
-      // A hung node never answers: cut the socket once the server-side bound has long passed.
-      const guard = this.#clock.setTimeout(() => {
-        if (settle()) {
-          this.#destroy(conn)
-          resolve(false)
-        }
-      }, remainingMS + AWAIT_GRACE_MS)
-      // The wait only reads, so an aborted one may finish on its own and keep its connection.
-      const onAbort = (): void => {
-        if (!settle()) return
-        state = 'detached'
-        abortTimer = this.#clock.setTimeout(() => {
-          this.#destroy(conn)
-        }, ABORT_GRACE_MS)
-        reject(this.#aborted(node, 'waiting for replication'))
-      }
-      if (options.signal?.aborted === true) onAbort()
-      else options.signal?.addEventListener('abort', onAbort, { once: true })
-      conn.query<RowDataPacket[]>(sql, [token.value, remainingMS / 1000]).then(
-        ([rows]) => {
+    const result = await runDetachableWait(
+      {
+        clock: this.#clock,
+        timeoutMS: remainingMS,
+        graceMS: AWAIT_GRACE_MS,
+        abortGraceMS: ABORT_GRACE_MS,
+        signal: options.signal,
+        release: (destroy) => {
           this.#longWaits.delete(core)
-          if (state === 'detached') {
-            if (abortTimer !== undefined) this.#clock.clearTimeout(abortTimer)
-            this.release(conn, false)
-            return
-          }
-          if (!settle()) return
-          this.release(conn, false)
-          const applied: unknown = rows[0]?.['applied']
-          if (applied === null || applied === undefined) {
-            this.#facts.set(node, {
-              flavour: MysqlFlavour.MariaDB,
-              type: NodeType.Primary,
-              atMS: this.#clock.now(),
-            })
-            reject(this.#refuseOnPrimary(node))
-          } else {
-            resolve(Number(applied) === 0)
-          }
+          this.release(conn, destroy)
         },
-        (error: unknown) => {
-          this.#longWaits.delete(core)
-          const wasWaiting = settle()
+        abortError: () => this.#aborted(node, 'waiting for replication'),
+        mapError: (error) => {
           const mapped = this.#mapError(error, node, MysqlErrorPhase.Execute)
-          this.release(conn, mapped.code === ErrorCode.NetworkError || !wasWaiting)
-          if (wasWaiting) reject(mapped)
+          return { error: mapped, destroy: mapped.code === ErrorCode.NetworkError }
         },
-      )
-    })
+      },
+      () => conn.query<RowDataPacket[]>(sql, [token.value, remainingMS / 1000]),
+    )
+    if (result === 'hung') return false
+    const applied: unknown = result[0][0]?.['applied']
+    if (applied === null || applied === undefined) {
+      this.#facts.set(node, {
+        flavour: MysqlFlavour.MariaDB,
+        type: NodeType.Primary,
+        atMS: this.#clock.now(),
+      })
+      throw this.#refuseOnPrimary(node)
+    }
+    return Number(applied) === 0
   }
 
   positionCovers(position: string, token: CausalToken): boolean {
@@ -411,13 +333,12 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     ])
     if (timer !== undefined) this.#clock.clearTimeout(timer)
     // Whatever did not quit in time (busy or hung nodes) is cut now: close() leaves no socket.
-    for (const socket of this.#sockets) socket.destroy()
-    this.#sockets.clear()
+    this.#sockets.destroyAll()
   }
 
   /** The number of sockets the adapter holds open (tests check that `close()` leaves none). @internal */
   get openSocketCount(): number {
-    return [...this.#sockets].filter((s) => !s.destroyed).length
+    return this.#sockets.openCount
   }
 
   #mapError(error: unknown, node: NodeAddress, phase: MysqlErrorPhase): ReplicaKitError {
@@ -448,25 +369,6 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     )
   }
 
-  /** A socket factory for mysql2 that registers every socket, so `close()` can cut them all. */
-  #socketFactory(node: NodeAddress, onSocket?: (socket: Socket) => void): () => Socket {
-    const { host, port } = splitNodeAddress(node)
-    return () => {
-      const socket = netConnect({
-        host,
-        port,
-        noDelay: true,
-        keepAlive: true,
-        keepAliveInitialDelay: 10_000,
-      })
-      this.#sockets.add(socket)
-      socket.once('close', () => this.#sockets.delete(socket))
-      if (this.#closed) socket.destroy()
-      onSocket?.(socket)
-      return socket
-    }
-  }
-
   #pool(node: NodeAddress): Pool {
     let pool = this.#pools.get(node)
     if (pool === undefined) {
@@ -475,10 +377,12 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
         // Each borrow starts clean: an open transaction, session variables and @@last_gtid of the
         // previous borrower are reset (COM_RESET_CONNECTION) before the connection is reused.
         resetOnRelease: true,
-        stream: this.#socketFactory(node),
+        stream: this.#sockets.factory(node),
       })
       // An idle pooled connection whose server dies emits 'error'; never let that reach the process.
-      pool.pool.on('connection', (core: CoreConnection) => core.on?.('error', () => undefined))
+      pool.pool.on('connection', (core: CoreConnection) => {
+        core.on?.('error', () => undefined)
+      })
       this.#pools.set(node, pool)
     }
     return pool
@@ -493,7 +397,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     const pending: { socket: Socket | undefined } = { socket: undefined }
     const connection = mysql.createConnection({
       ...toMysqlConnectionOptions(this.#options, node, connectTimeoutMS),
-      stream: this.#socketFactory(node, (socket) => {
+      stream: this.#sockets.factory(node, (socket) => {
         pending.socket = socket
       }),
     })
@@ -516,14 +420,6 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   #dropProbeLink(node: NodeAddress, link: ProbeLink): void {
     if (this.#probeLinks.get(node) === link) this.#probeLinks.delete(node)
     link.socket?.destroy()
-  }
-
-  #destroy(conn: Connection): void {
-    try {
-      conn.destroy()
-    } finally {
-      coreOf(conn)?.stream?.destroy()
-    }
   }
 }
 

@@ -108,7 +108,13 @@ async function heartbeat(
     const info = mysqlErrorInfo(error)
     return `${String(info.errno ?? info.code ?? '?')}: ${info.message}`
   }
-  if (role.type === NodeType.Primary) {
+  const replicating =
+    rows.replicaStatus !== null && summariseReplication(rows.replicaStatus).configured
+  if (role.type === NodeType.Primary && replicating) {
+    // A writable replica claims to be a primary, but a heartbeat written there would be an errant
+    // transaction (gtid_strict_mode then breaks its replication): read the source's row instead.
+    notes.push('heartbeat not written: this writable node replicates from another')
+  } else if (role.type === NodeType.Primary) {
     if (!plan.mayWriteHeartbeat) {
       notes.push(`heartbeat not written: another node also looks writable (split brain?)`)
       return { lagMicros: undefined, ready: plan.heartbeatReady }
@@ -129,9 +135,7 @@ async function heartbeat(
       return { lagMicros: undefined, ready: false }
     }
   }
-  if (rows.replicaStatus === null || !summariseReplication(rows.replicaStatus).configured) {
-    return { lagMicros: undefined, ready: plan.heartbeatReady }
-  }
+  if (!replicating) return { lagMicros: undefined, ready: plan.heartbeatReady }
   try {
     const [found] = await conn.query<RowDataPacket[]>(
       `SELECT TIMESTAMPDIFF(MICROSECOND, ts, UTC_TIMESTAMP(6)) AS lag_us FROM ${table} WHERE id = 1`,

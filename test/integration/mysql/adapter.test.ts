@@ -158,13 +158,39 @@ describe('mysql adapter: probe', () => {
       await adapter.probe(addr(0), { timeoutMS: 5_000 }) // a newer heartbeat the replica will not apply
       await new Promise((resolve) => setTimeout(resolve, 400))
       const r = await adapter.probe(addr(1), { timeoutMS: 5_000 })
-      expect(r).toMatchObject({ type: NodeType.Other, state: NodeState.Recovering })
+      // A paused applier (no error) is a lagging Secondary: max staleness decides about reads.
+      expect(r).toMatchObject({ type: NodeType.Secondary, state: NodeState.Secondary })
+      expect(r.warnings?.join()).toMatch(/SQL thread is stopped/)
       expect(r.details?.['lagSource']).toBe('heartbeat')
       expect(r.lagMS).toBeGreaterThanOrEqual(350)
       expect(r.lagMS).toBeLessThan(10_000)
       expect(Number.isInteger((r.lagMS ?? 0) / 1000)).toBe(false) // not whole seconds
     } finally {
       await cluster.startSqlThread('node2')
+    }
+  })
+
+  it('a writable replica claims primary (split brain) and the probe never writes to it', async () => {
+    const adapter = makeAdapter(undefined, '?heartbeatTable=rk_heartbeat')
+    await adapter.probe(addr(0), { timeoutMS: 5_000 })
+    await cluster.waitForReplication()
+    await cluster.setReadOnly('node2', false)
+    try {
+      // A fresh adapter has seen no other primary yet: only the replication check protects node2.
+      const fresh = makeAdapter(undefined, '?heartbeatTable=rk_heartbeat')
+      const r = await fresh.probe(addr(1), { timeoutMS: 5_000 })
+      expect(r).toMatchObject({ type: NodeType.Primary, state: NodeState.Primary, me: addr(1) })
+      expect(r.warnings?.join()).toMatch(/is writable \(read_only=OFF\)/)
+      // No errant transaction (server_id 2) was created on the replica by the heartbeat.
+      const [row] = await cluster.adminQuery('node2', 'SELECT @@gtid_binlog_pos AS pos')
+      expect(String(row?.['pos'])).not.toMatch(/(^|,)\d+-2-\d+/)
+      const token = await insertRow(adapter)
+      const refused = await expectRejection(
+        adapter.awaitApplied(addr(1), token, { timeoutMS: 2_000 }),
+      )
+      expect(refused.code).toBe(ErrorCode.NotSupported)
+    } finally {
+      await cluster.setReadOnly('node2', true)
     }
   })
 
@@ -228,7 +254,8 @@ describe('mysql adapter: causal tokens and replication waits', () => {
       expect(elapsed).toBeGreaterThanOrEqual(600)
       expect(elapsed).toBeLessThan(1_700)
       const r = await adapter.probe(addr(2), { timeoutMS: 5_000 })
-      expect(r.state).toBe(NodeState.Recovering)
+      expect(r.details?.['sqlRunning']).toBe('No')
+      expect(r.details?.['transactionsBehind']).toBeGreaterThanOrEqual(1)
       expect(adapter.positionCovers(r.position ?? '', token)).toBe(false)
     } finally {
       await cluster.startSqlThread('node3')
