@@ -133,7 +133,10 @@ export class MysqlPoolConnection {
   /** The same as `release()` (Drizzle's streaming iterator ends the connection it streamed on). */
   end(callback?: (error: ReplicaKitError | null) => void): Promise<void> {
     this.release()
-    if (callback !== undefined) defer(() => callback(null))
+    if (callback !== undefined)
+      defer(() => {
+        callback(null)
+      })
     return Promise.resolve()
   }
 
@@ -149,7 +152,7 @@ export class MysqlPoolConnection {
 
   /** mysql2's `escapeId`. */
   escapeId(value: string | string[]): string {
-    return mysql.escapeId(value as string)
+    return mysql.escapeId(value)
   }
 
   #run(statement: Statement): Promise<[QueryResult, FieldPacket[]]> {

@@ -89,6 +89,8 @@ export class PrimaryLease {
     this.#borrowing = borrowing
     try {
       const conn = await borrowing
+      // end() may have run while borrowing.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (this.#ended) {
         this.#inner().release(conn, false)
         throw this.#endedError(node)

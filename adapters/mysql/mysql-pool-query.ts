@@ -55,14 +55,15 @@ export interface Statement {
   readonly text: string
 }
 
-/** Splits `(sql, values?, callback?)` into the statement and the callback. Throws a `ConfigError`. */
-function parseArgs(
-  method: Statement['method'],
-  args: readonly unknown[],
-): { statement: Statement; callback: QueryCallback | undefined } {
+/** The callback of `(sql, values?, callback?)`: the last argument when it is a function. */
+function callbackOf(args: readonly unknown[]): QueryCallback | undefined {
   const last = args.at(-1)
-  const callback = typeof last === 'function' ? (last as QueryCallback) : undefined
-  const [sql, values] = callback === undefined ? args : args.slice(0, -1)
+  return typeof last === 'function' ? (last as QueryCallback) : undefined
+}
+
+/** The statement of `(sql, values?, callback?)`. Throws a `ConfigError` for a bad `sql`. */
+function parseStatement(method: Statement['method'], args: readonly unknown[]): Statement {
+  const [sql, values] = callbackOf(args) === undefined ? args : args.slice(0, -1)
   const text = typeof sql === 'string' ? sql : (sql as Partial<QueryOptions> | null)?.sql
   if (typeof text !== 'string') {
     throw new ConfigError(
@@ -70,7 +71,7 @@ function parseArgs(
       { code: ErrorCode.InvalidOption },
     )
   }
-  return { statement: { method, sql: sql as PoolSql, values, text }, callback }
+  return { method, sql: sql as PoolSql, values, text }
 }
 
 function describe(value: unknown): string {
@@ -128,12 +129,10 @@ export function dispatch(
   args: readonly unknown[],
   run: (statement: Statement) => Promise<[QueryResult, FieldPacket[]]>,
 ): QueryPromise | undefined {
-  let callback: QueryCallback | undefined
+  const callback = callbackOf(args)
   let result: Promise<[QueryResult, FieldPacket[]]>
   try {
-    const parsed = parseArgs(method, args)
-    callback = parsed.callback
-    result = run(parsed.statement).catch((error: unknown) => {
+    result = run(parseStatement(method, args)).catch((error: unknown) => {
       throw toPoolError(error)
     })
   } catch (error: unknown) {
@@ -143,10 +142,14 @@ export function dispatch(
     const cb = callback
     result.then(
       ([rows, fields]) => {
-        defer(() => cb(null, rows, fields))
+        defer(() => {
+          cb(null, rows, fields)
+        })
       },
       (error: unknown) => {
-        defer(() => cb(error as ReplicaKitError, undefined as never, undefined as never))
+        defer(() => {
+          cb(error as ReplicaKitError, undefined as never, undefined as never)
+        })
       },
     )
     return undefined
@@ -161,7 +164,7 @@ function rowStream(
   result: Promise<[QueryResult, FieldPacket[]]>,
   options: QueryStreamOptions | undefined,
 ): Readable {
-  async function* rows(): AsyncGenerator<unknown> {
+  async function* rows(): AsyncGenerator {
     const [value] = await result
     if (Array.isArray(value)) yield* value
     else yield value
@@ -182,10 +185,14 @@ export function control(
   if (callback === undefined) return done
   done.then(
     () => {
-      defer(() => callback(null))
+      defer(() => {
+        callback(null)
+      })
     },
     (error: unknown) => {
-      defer(() => callback(error as ReplicaKitError))
+      defer(() => {
+        callback(error as ReplicaKitError)
+      })
     },
   )
   return undefined

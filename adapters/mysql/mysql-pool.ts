@@ -108,10 +108,14 @@ export class MysqlPool extends EventEmitter {
     if (callback === undefined) return result
     result.then(
       (conn) => {
-        queueMicrotask(() => callback(null, conn))
+        queueMicrotask(() => {
+          callback(null, conn)
+        })
       },
       (error: unknown) => {
-        queueMicrotask(() => callback(error as ReplicaKitError, undefined as never))
+        queueMicrotask(() => {
+          callback(error as ReplicaKitError, undefined as never)
+        })
       },
     )
     return undefined
@@ -133,10 +137,14 @@ export class MysqlPool extends EventEmitter {
     if (callback === undefined) return this.#ending
     this.#ending.then(
       () => {
-        queueMicrotask(() => callback(null))
+        queueMicrotask(() => {
+          callback(null)
+        })
       },
       (error: unknown) => {
-        queueMicrotask(() => callback(error as ReplicaKitError))
+        queueMicrotask(() => {
+          callback(error as ReplicaKitError)
+        })
       },
     )
     return undefined
@@ -154,7 +162,7 @@ export class MysqlPool extends EventEmitter {
 
   /** mysql2's `escapeId`. */
   escapeId(value: string | string[]): string {
-    return mysql.escapeId(value as string)
+    return mysql.escapeId(value)
   }
 }
 
@@ -185,15 +193,14 @@ export function createPool(
   uriOrOptions: string | MysqlPoolOptions,
   options?: ClientOptions,
 ): MysqlPool {
-  let uri: unknown
-  let rest: ClientOptions | undefined
-  if (typeof uriOrOptions === 'object' && uriOrOptions !== null) {
-    const { uri: given, ...others } = uriOrOptions
-    uri = given
+  // Plain JavaScript callers may pass anything: check before resolving.
+  const given: unknown = uriOrOptions
+  let uri: unknown = given
+  let rest = options
+  if (typeof given === 'object' && given !== null) {
+    const { uri: inObject, ...others } = given as MysqlPoolOptions
+    uri = inObject
     rest = { ...others, ...options }
-  } else {
-    uri = uriOrOptions
-    rest = options
   }
   if (typeof uri !== 'string') {
     throw new ConfigError(
