@@ -7,16 +7,17 @@
  * | read_only | replicating | IO / SQL threads, errors | type | state |
  * |---|---|---|---|---|
  * | OFF | no | — | Primary | PRIMARY |
+ * | OFF | yes | any (writable replica: a second primary claim, warned; the core refuses writes) | Primary | PRIMARY |
  * | ON | yes | both `Yes`, no error, no delay | Secondary | SECONDARY |
+ * | ON | yes | IO `Yes`, SQL stopped, no error (paused applier: lagging, warned) | Secondary | SECONDARY |
  * | ON | yes | both `Yes`, `SQL_Delay` > 0 (delayed member: never read) | Other | SECONDARY |
- * | any | yes | a thread not `Yes`, or `Last_IO_Error`/`Last_SQL_Error` set | Other | RECOVERING |
- * | OFF | yes | both `Yes` (writable replica: split-brain risk, warned) | Other | SECONDARY |
+ * | ON | yes | IO not `Yes`, or `Last_IO_Error`/`Last_SQL_Error` set | Other | RECOVERING |
  * | ON | no | — (not configured yet, or demoted and not yet re-pointed) | Other | STARTUP |
  *
  * `read_only` means `@@read_only` or (MySQL) `@@super_read_only`. A writable node whose replica
  * status cannot be read (missing privilege) counts as Primary, with a warning; a read-only one as
- * Other/RECOVERING. A writable node replicating from a source outside the set is also Other: the
- * probe cannot tell a member from an outside source.
+ * Other/RECOVERING. The probe cannot tell a member source from an outside one, so a writable node
+ * replicating from outside the set is also a primary claim.
  */
 import { NodeState, NodeType, formatNodeAddress } from '../../src/adapter.js'
 import type { NodeAddress } from '../../src/adapter.js'
