@@ -243,7 +243,9 @@ export function classifyMysqlNode(
     type: NodeType.Secondary,
     state: NodeState.Secondary,
     warnings: applyPaused
-      ? ['the SQL thread is stopped: this replica falls behind; bound reads with maxStalenessSeconds']
+      ? [
+          'the SQL thread is stopped: this replica falls behind; bound reads with maxStalenessSeconds',
+        ]
       : [],
   }
 }
