@@ -14,3 +14,5 @@ export { createMysqlAdapter, createMysqlAdapter as createAdapter } from './mysql
 export type { MysqlConnection } from './mysql-adapter.js'
 export { createPool, MysqlPool } from './mysql-pool.js'
 export type { MysqlPoolOptions } from './mysql-pool.js'
+export type { MysqlPoolConnection } from './mysql-pool-connection.js'
+export type { PoolSql, QueryCallback, QueryPromise } from './mysql-pool-query.js'
