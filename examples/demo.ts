@@ -116,6 +116,7 @@ async function main(): Promise<number> {
   await client.waitForPrimary(15_000)
   await waitFor(() => client.topology().nodes.every((n) => n.state !== 'UNKNOWN'), 15_000)
   print(formatNodes(client.topology().nodes, names).join('\n'))
+  // `k` is indexed but not unique on purpose: a write applied twice shows up as two rows.
   await client.write((conn) =>
     conn.query(
       'CREATE TABLE demo_writes (seq BIGINT AUTO_INCREMENT PRIMARY KEY, k VARCHAR(32) NOT NULL, ' +
@@ -365,6 +366,17 @@ async function stopEverything(reason: string, code: number): Promise<void> {
   process.exit(code)
 }
 
+/** A failure for a person: the message and its causes (no stack), with the cluster's password hidden. */
+function describeFailure(error: unknown): string {
+  const parts: string[] = []
+  for (let e: unknown = error; e !== undefined && parts.length < 4;) {
+    parts.push(e instanceof Error ? e.message : JSON.stringify(e))
+    e = e instanceof Error ? e.cause : undefined
+  }
+  const text = parts.join('\n  caused by: ')
+  return cluster === undefined ? text : text.replaceAll(cluster.appPassword, '*****')
+}
+
 process.on('SIGINT', () => void stopEverything('SIGINT', 130))
 process.on('SIGTERM', () => void stopEverything('SIGTERM', 143))
 
@@ -373,7 +385,7 @@ try {
   code = await main()
 } catch (error: unknown) {
   if (!interrupt.signal.aborted) {
-    print(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    print(`demo failed: ${describeFailure(error)}`)
   }
 } finally {
   try {
