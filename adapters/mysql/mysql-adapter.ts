@@ -38,7 +38,7 @@ import {
 } from './mysql-config.js'
 import { bounded, runDetachableWait } from './mysql-bounded.js'
 import { MysqlErrorPhase, mapMysqlError, mysqlErrorInfo } from './mysql-errors.js'
-import { gtidCovers } from './mysql-gtid.js'
+import { gtidCovers, mariadbBinlogStateCovers } from './mysql-gtid.js'
 import { MysqlFlavour, probeRowsToResult } from './mysql-probe.js'
 import type { MysqlProbeRows } from './mysql-probe.js'
 import { readProbeRows } from './mysql-probe-io.js'
@@ -304,7 +304,43 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       })
       throw this.#refuseOnPrimary(node)
     }
-    return Number(applied) === 0
+    if (Number(applied) !== 0) return false
+    if (!mariadb) return true // WAIT_FOR_EXECUTED_GTID_SET is exact: uuid:seq names the origin
+    const leftMS = Math.max(1, options.timeoutMS - (this.#clock.monotonicMS() - started))
+    return this.#confirmOrigin(node, token, { timeoutMS: leftMS, signal: options.signal })
+  }
+
+  /**
+   * After MASTER_GTID_WAIT says "reached", checks that the replica holds the token's own transaction
+   * and not merely a same-numbered one from another server (a diverged history after a failover).
+   * Without that check a write lost with its primary could be acknowledged. One short query.
+   */
+  async #confirmOrigin(
+    node: NodeAddress,
+    token: CausalToken,
+    options: AcquireOptions,
+  ): Promise<boolean> {
+    let conn: MysqlConnection
+    try {
+      conn = await this.acquire(node, options)
+    } catch (error: unknown) {
+      if (isReplicaKitError(error) && error.code === ErrorCode.ConnectTimeout) return false
+      throw error
+    }
+    let destroy = false
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT @@global.gtid_binlog_state AS state, @@global.log_slave_updates AS lsu',
+      )
+      const row = rows[0]
+      if (row === undefined || Number(row['lsu']) !== 1) return false // cannot verify: not confirmed
+      return mariadbBinlogStateCovers(text(row['state']), token.value)
+    } catch (error: unknown) {
+      destroy = isBrokenConnection(conn)
+      throw this.#mapError(error, node, MysqlErrorPhase.Execute)
+    } finally {
+      this.release(conn, destroy)
+    }
   }
 
   positionCovers(position: string, token: CausalToken): boolean {

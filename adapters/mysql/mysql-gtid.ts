@@ -242,3 +242,39 @@ export function formatMysqlGtidSet(set: MysqlGtidSet): string {
     })
     .join(',')
 }
+
+/**
+ * Whether a MariaDB node whose `@@gtid_binlog_state` is `binlogState` has applied every GTID of
+ * `token` — checked per domain AND originating server. Pure.
+ *
+ * `MASTER_GTID_WAIT` compares sequence numbers per domain only, so after a failover a replica that
+ * never got the old primary's last transaction (`0-1-9`) still "reaches" it once the new primary's own
+ * transactions pass seq 9 (`0-2-13`). `gtid_binlog_state` keeps the last GTID per (domain, server)
+ * pair, and one server's transactions in a domain are applied in order, so "applied `0-1-9`" is
+ * "its `0-1-N` entry has N ≥ 9". Needs `log_slave_updates=ON` (replicated transactions are only in a
+ * replica's binlog state then); malformed text is "not applied".
+ *
+ * @see https://mariadb.com/kb/en/gtid/#gtid_binlog_state
+ * @see https://mariadb.com/kb/en/master_gtid_wait/
+ */
+export function mariadbBinlogStateCovers(binlogState: string, token: string): boolean {
+  const wanted = parseGtidTriples(token)
+  const state = parseGtidTriples(binlogState)
+  if (wanted === undefined || state === undefined || wanted.length === 0) return false
+  return wanted.every((w) =>
+    state.some((s) => s.domain === w.domain && s.server === w.server && s.seq >= w.seq),
+  )
+}
+
+/** `d-s-n[,d-s-n…]` as triples, several per domain allowed (binlog state); `undefined` if malformed. */
+function parseGtidTriples(text: string): MariadbGtid[] | undefined {
+  const out: MariadbGtid[] = []
+  for (const part of text.split(',')) {
+    const entry = part.trim()
+    if (entry === '') continue
+    const match = /^(\d+)-(\d+)-(\d+)$/.exec(entry)
+    if (match === null) return undefined
+    out.push({ domain: Number(match[1]), server: Number(match[2]), seq: BigInt(match[3] ?? '0') })
+  }
+  return out
+}
