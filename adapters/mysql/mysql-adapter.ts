@@ -122,6 +122,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       abortError: () => this.#aborted(node, 'probing'),
       cancel,
     }
+    let roundTripTimeMS: number | undefined
     const rows = await bounded(this.#clock, options, handlers, async () => {
       let conn: Connection
       try {
@@ -130,6 +131,11 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
         throw this.#mapError(error, node, MysqlErrorPhase.Connect)
       }
       try {
+        // One bare round trip (COM_PING) first: the node's network latency for the latency window,
+        // separate from the probe's several statements.
+        const pingStartMS = this.#clock.monotonicMS()
+        await conn.ping()
+        roundTripTimeMS = this.#clock.monotonicMS() - pingStartMS
         return await readProbeRows(conn, {
           heartbeatTable: this.#heartbeatTable,
           heartbeatReady: this.#heartbeatReady.has(node),
@@ -144,7 +150,8 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     this.#variableNames.set(node, rows.variableNames)
     if (rows.heartbeatReady) this.#heartbeatReady.add(node)
     else this.#heartbeatReady.delete(node)
-    return this.#toResult(node, rows)
+    const result = this.#toResult(node, rows)
+    return roundTripTimeMS === undefined ? result : { ...result, roundTripTimeMS }
   }
 
   #toResult(node: NodeAddress, rows: MysqlProbeRows): ProbeResult {

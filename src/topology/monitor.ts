@@ -164,7 +164,7 @@ export class Monitor {
       const result = await this.#probeWithTimeout()
       if (this.#closed) return
       const durationMS = clock.monotonicMS() - startMS
-      const averageRttMS = this.#rtt.addSample(durationMS)
+      const averageRttMS = this.#rtt.addSample(result.roundTripTimeMS ?? durationMS)
       safely(() => {
         this.#options.onSucceeded(result, durationMS, averageRttMS)
       })

@@ -87,6 +87,11 @@ export interface ProbeResult {
   readonly maxWireVersion?: number
   readonly logicalSessionTimeoutMinutes?: number | null
   readonly topologyVersion?: TopologyVersion
+  /**
+   * One network round trip to the node measured by the adapter (e.g. a ping), ms. When present the
+   * monitor averages this instead of the whole probe's duration, which may span several statements.
+   */
+  readonly roundTripTimeMS?: number
   /** Backend-specific facts shown in `topology()` (version, read_only, thread states, …). */
   readonly details?: Readonly<Record<string, unknown>>
   /** Things an operator should fix (e.g. the app user can bypass read_only). */

@@ -69,6 +69,17 @@ describe('Monitor', () => {
     await monitor.close()
   })
 
+  it('averages the round trip the adapter measured, when it reports one, not the probe duration', async () => {
+    const { clock, monitor, successes } = setup(() => ({
+      result: { ...OK.result, roundTripTimeMS: 3 },
+      delayMS: 40,
+    }))
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(40)
+    expect(successes[0]).toEqual({ durationMS: 40, rttMS: 3 })
+    await monitor.close()
+  })
+
   it('serves a storm of requests no sooner than 500 ms after the previous check started', async () => {
     const { clock, monitor, times } = setup(() => OK)
     await startAndSettle(clock, monitor)
