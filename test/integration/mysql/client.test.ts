@@ -8,10 +8,10 @@ import { connect } from 'replicakit/mysql'
 import type { MysqlConnection } from 'replicakit/mysql'
 import { connect as connectAny } from '../../../src/connect.js'
 import type { ReplicaKitClient } from '../../../src/client/client.js'
-import { ErrorCode, isReplicaKitError } from '../../../src/errors/errors.js'
-import type { ReplicaKitError } from '../../../src/errors/errors.js'
+import { ErrorCode } from '../../../src/errors/errors.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
+import { caught } from '../../fixtures/caught.js'
 
 let cluster: MysqlCluster
 const clients: ReplicaKitClient<MysqlConnection>[] = []
@@ -53,15 +53,6 @@ async function serverId(conn: MysqlConnection): Promise<number> {
   return Number(rows[0]!['id'])
 }
 
-async function caught(promise: Promise<unknown>): Promise<ReplicaKitError> {
-  try {
-    await promise
-  } catch (error: unknown) {
-    if (isReplicaKitError(error)) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
-}
 
 describe('discovery and roles', () => {
   it('discovers every member from a single seed host and knows their roles', async () => {

@@ -9,9 +9,9 @@ import { createPool } from 'replicakit/mysql'
 import type { MysqlPool } from 'replicakit/mysql'
 import type { ClientOptions } from '../../../src/config/options.js'
 import { ErrorCode, isReplicaKitError } from '../../../src/errors/errors.js'
-import type { ReplicaKitError } from '../../../src/errors/errors.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
+import { caught } from '../../fixtures/caught.js'
 
 let cluster: MysqlCluster
 const pools: MysqlPool[] = []
@@ -74,15 +74,6 @@ async function serverIds(db: Queryable, text?: string, times = 12): Promise<numb
   return [...ids].sort()
 }
 
-async function caught(promise: Promise<unknown>): Promise<ReplicaKitError> {
-  try {
-    await promise
-  } catch (error: unknown) {
-    if (isReplicaKitError(error)) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
-}
 
 async function onPrimary(text: string): Promise<Record<string, unknown>[]> {
   return cluster.adminQuery('node1', text)

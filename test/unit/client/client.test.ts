@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
-import { ErrorCode, isReplicaKitError } from '../../../src/errors/errors.js'
-import type { ReplicaKitError } from '../../../src/errors/errors.js'
+import { ErrorCode } from '../../../src/errors/errors.js'
 import { createFakeAdapter, FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn, FakeRole } from '../../fixtures/fake-adapter.js'
+import { caught } from '../../fixtures/caught.js'
 
 const A = '10.0.0.1:3306'
 const B = '10.0.0.2:3306'
@@ -37,15 +37,6 @@ function setUp(
   return { cluster, db }
 }
 
-async function caught(promise: Promise<unknown>): Promise<ReplicaKitError> {
-  try {
-    await promise
-  } catch (error: unknown) {
-    if (isReplicaKitError(error)) return error
-    throw error
-  }
-  throw new Error('expected the call to fail')
-}
 
 describe('ReplicaKitClient routing', () => {
   it('sends writes to the primary and secondary reads to a secondary', async () => {
