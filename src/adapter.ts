@@ -39,6 +39,10 @@ export interface ProbeOptions {
 export interface AcquireOptions {
   /** Bound on opening or waiting for a connection, ms. */
   readonly timeoutMS: number
+  /**
+   * Aborts the wait for a connection. An adapter should read it only when it has to wait: the core
+   * makes the signal on first read, and a borrow served at once needs none.
+   */
   readonly signal?: AbortSignal
 }
 
@@ -86,7 +90,11 @@ export interface Adapter<Conn = unknown> {
    * Waits until `node` has applied `token`. Resolves `true` when applied, `false` when the bound passed.
    * Never called on the primary.
    */
-  awaitApplied(node: NodeAddress, token: CausalToken, options: AwaitAppliedOptions): Promise<boolean>
+  awaitApplied(
+    node: NodeAddress,
+    token: CausalToken,
+    options: AwaitAppliedOptions,
+  ): Promise<boolean>
   /** Whether a node whose description carries `position` has already applied `token`. Pure. */
   positionCovers(position: string, token: CausalToken): boolean
   /** Maps anything thrown while talking to `node` to a `ReplicaKitError` with code and labels. */

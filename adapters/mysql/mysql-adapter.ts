@@ -45,6 +45,13 @@ import { readProbeRows } from './mysql-probe-io.js'
 import { text } from './mysql-roles.js'
 import { SocketRegistry, coreOf, destroyConnection, isBrokenConnection } from './mysql-sockets.js'
 import type { CoreConnection } from './mysql-sockets.js'
+import {
+  checkAutocommit,
+  resetSession,
+  sessionStateOf,
+  watchSession,
+} from './mysql-session-state.js'
+import type { ResettableConnection, SessionState } from './mysql-session-state.js'
 
 /** The connection a MySQL adapter lends: a mysql2 promise `PoolConnection`. */
 export type MysqlConnection = PoolConnection
@@ -64,6 +71,12 @@ export const CLOSE_GRACE_MS = 500
 interface ProbeLink {
   readonly connection: Promise<Connection>
   readonly socket: Socket | undefined
+}
+
+/** The mysql2 internals of a pool the acquire fast path reads. */
+interface CorePoolState {
+  readonly _closed?: boolean
+  readonly _freeConnections?: { readonly length: number }
 }
 
 /** What the adapter remembers of a node from its last probe. */
@@ -93,6 +106,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   readonly #reportedGtid = new WeakMap<object, string>()
   /** Core connections in a replication wait, which has its own bound (exempt from the watch). */
   readonly #longWaits = new WeakSet<object>()
+  readonly #isLongWait = (core: object): boolean => this.#longWaits.has(core)
   #closed = false
 
   constructor(context: AdapterContext) {
@@ -183,6 +197,27 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
   async acquire(node: NodeAddress, options: AcquireOptions): Promise<MysqlConnection> {
     this.#assertOpen(node)
     const pool = this.#pool(node)
+    const core = pool.pool as unknown as CorePoolState
+    let conn: MysqlConnection
+    if (core._closed !== true && (core._freeConnections?.length ?? 0) > 0) {
+      // An idle connection is ready: mysql2 hands it over on the next tick, so no bound or abort
+      // wiring is needed (and `options.signal` is not made). The caller checks its own deadline.
+      try {
+        conn = await pool.getConnection()
+      } catch (error: unknown) {
+        throw this.#mapError(error, node, MysqlErrorPhase.Connect)
+      }
+    } else {
+      conn = await this.#borrowBounded(node, pool, options)
+    }
+    this.#sockets.watch(conn, this.#options.socketTimeoutMS, this.#isLongWait)
+    const state = this.#sessionOf(conn)
+    // Commands sent while it sat in the pool (a caller kept it past release): clean it first.
+    if (state.dirty && !state.unusable) await this.#resetBeforeLending(conn, state, node)
+    return conn
+  }
+
+  #borrowBounded(node: NodeAddress, pool: Pool, options: AcquireOptions): Promise<MysqlConnection> {
     return bounded(
       this.#clock,
       options,
@@ -199,31 +234,83 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
         abortError: () => this.#aborted(node, 'acquiring a connection'),
         // The caller gave up: hand the connection to the next in line.
         late: (conn) => {
-          conn.release()
+          this.release(conn, false)
         },
         mapError: (error) => this.#mapError(error, node, MysqlErrorPhase.Connect),
       },
       () => pool.getConnection(),
-    ).then((conn) => {
-      this.#sockets.watch(conn, this.#options.socketTimeoutMS, (core) => this.#longWaits.has(core))
-      return conn
-    })
+    )
   }
 
+  /**
+   * Returns a connection to its pool. Session hygiene (the rules are in `mysql-session-state.ts`):
+   * a connection goes back as it is only when nothing sent on it since its last reset can have left
+   * session state (plain reads and single autocommit `INSERT`/`REPLACE`/`UPDATE`/`DELETE`, on a
+   * session whose autocommit is known to be on); otherwise it is reset first
+   * (`COM_RESET_CONNECTION`: an open transaction is rolled back; variables, locks and temporary
+   * tables go) and destroyed when that fails or cannot help (`changeUser`). So no borrower ever
+   * gets a connection with another borrower's open transaction or session state, while a point
+   * read or a single insert costs no extra round trip.
+   */
   release(conn: MysqlConnection, destroy: boolean): void {
     try {
-      if (destroy || isBrokenConnection(conn)) destroyConnection(conn)
+      if (destroy || isBrokenConnection(conn)) {
+        destroyConnection(conn)
+        return
+      }
+      const state = this.#sessionOf(conn)
+      if (state.unusable) destroyConnection(conn)
+      else if (state.dirty || !state.autocommit) this.#resetAndRelease(conn, state)
       else conn.release()
     } catch {
       // release never throws; a connection that cannot be returned is dropped by its pool.
     }
   }
 
+  /** The session state of a pooled connection (watched since the pool made it). */
+  #sessionOf(conn: MysqlConnection): SessionState {
+    const core = coreOf(conn)
+    const state = core === undefined ? undefined : sessionStateOf(core)
+    // Not made by our pools' 'connection' hook: trust nothing about it.
+    return state ?? { dirty: true, unusable: true, autocommit: false }
+  }
+
+  #resetAndRelease(conn: MysqlConnection, state: SessionState): void {
+    resetSession(coreOf(conn) as unknown as ResettableConnection, state, (error) => {
+      try {
+        if (error == null && !isBrokenConnection(conn)) conn.release()
+        else destroyConnection(conn)
+      } catch {
+        // as in release()
+      }
+    })
+  }
+
+  async #resetBeforeLending(
+    conn: MysqlConnection,
+    state: SessionState,
+    node: NodeAddress,
+  ): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        resetSession(coreOf(conn) as unknown as ResettableConnection, state, (error) => {
+          if (error == null) resolve()
+          else reject(error instanceof Error ? error : new Error(String(error)))
+        })
+      })
+    } catch (error: unknown) {
+      destroyConnection(conn)
+      throw this.#mapError(error, node, MysqlErrorPhase.Connect)
+    }
+  }
+
   async lastWriteToken(conn: MysqlConnection): Promise<CausalToken | null> {
     const core = coreOf(conn)
     if (core?._isMariaDB !== false) {
-      // MariaDB: the GTID of this session's last commit. Pool connections are reset on release,
-      // which clears it; the remembered value also guards against reporting an older write twice.
+      // MariaDB: the GTID of this session's last commit. A pooled session is not reset after a
+      // plain write (see release()), so the value may be an earlier borrower's: the remembered one
+      // keeps a GTID from being reported twice, and one reported for a call that wrote nothing
+      // only names a write that is already committed (waiting for it is harmless).
       let gtid: string
       try {
         const [rows] = await conn.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid')
@@ -417,14 +504,17 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
     if (pool === undefined) {
       pool = mysql.createPool({
         ...toMysqlPoolOptions(this.#options, node),
-        // Each borrow starts clean: an open transaction, session variables and @@last_gtid of the
-        // previous borrower are reset (COM_RESET_CONNECTION) before the connection is reused.
-        resetOnRelease: true,
+        // No reset on every release: `release()` resets only the connections that need it.
+        resetOnRelease: false,
         stream: this.#sockets.factory(node),
       })
-      // An idle pooled connection whose server dies emits 'error'; never let that reach the process.
+      // Runs before mysql2 lends a new connection for the first time.
       pool.pool.on('connection', (core: CoreConnection) => {
+        // An idle pooled connection whose server dies emits 'error'; never let that reach the process.
         core.on?.('error', () => undefined)
+        // Plain statements leave no transaction open only under autocommit: check it (the server
+        // default and init_connect both decide it) before the first borrower sends anything.
+        checkAutocommit(core as unknown as ResettableConnection, watchSession(core))
       })
       this.#pools.set(node, pool)
     }

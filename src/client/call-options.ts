@@ -54,9 +54,69 @@ const CALL_OPTIONS = z.strictObject({
   session: z.instanceof(Session).optional(),
 })
 
-/** Validates one call's options; a bad one is a `ConfigError` naming it. @internal */
+/** The options of a call given none. @internal */
+export const NO_CALL_OPTIONS: CallOptions = Object.freeze({})
+
+const MODES: ReadonlySet<unknown> = new Set(MODE.options)
+
+/**
+ * Whether `options` certainly passes {@link CALL_OPTIONS}, decided without zod for the common
+ * shapes: a plain object whose every key is one the schema knows, with a value of the simple
+ * kinds below (or `undefined`). Anything else (a read preference object, tag sets, an unknown key,
+ * a doubtful value) returns `false` and is left to zod, which either accepts it or names the
+ * problem. So this never accepts what zod would refuse; a unit test checks that on many shapes.
+ */
+function isPlainCallOptions(options: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(options)
+  if (prototype !== Object.prototype && prototype !== null) return false
+  for (const key in options) {
+    const value: unknown = (options as Record<string, unknown>)[key]
+    if (value === undefined) {
+      if (!(key in CALL_OPTIONS.shape)) return false
+      continue
+    }
+    switch (key) {
+      case 'readPreference':
+        if (!MODES.has(value)) return false
+        break
+      case 'timeoutMS':
+        if (!Number.isSafeInteger(value) || (value as number) <= 0) return false
+        break
+      case 'wtimeoutMS':
+        if (!Number.isSafeInteger(value) || (value as number) < 0) return false
+        break
+      case 'w':
+        if (value !== 'majority' && (!Number.isSafeInteger(value) || (value as number) < 0))
+          return false
+        break
+      case 'maxStalenessSeconds':
+        if (!Number.isFinite(value)) return false
+        break
+      case 'journal':
+      case 'idempotent':
+        if (typeof value !== 'boolean') return false
+        break
+      case 'signal':
+        if (!(value instanceof AbortSignal)) return false
+        break
+      case 'session':
+        if (!(value instanceof Session)) return false
+        break
+      default:
+        return false
+    }
+  }
+  return true
+}
+
+/**
+ * Validates one call's options; a bad one is a `ConfigError` naming it. The common shapes are
+ * checked by hand (a zod parse costs microseconds per call); zod decides the rest and words the error.
+ * @internal
+ */
 export function parseCallOptions(options: CallOptions | undefined): CallOptions {
-  if (options === undefined) return {}
+  if (options === undefined) return NO_CALL_OPTIONS
+  if (typeof options === 'object' && options !== null && isPlainCallOptions(options)) return options
   const parsed = CALL_OPTIONS.safeParse(options)
   if (!parsed.success) {
     throw new ConfigError(`invalid call option: ${z.prettifyError(parsed.error)}`, {
@@ -70,11 +130,11 @@ export function parseCallOptions(options: CallOptions | undefined): CallOptions 
 /** The read preference one call uses: the call's overrides on top of the client's default. @internal */
 export function callReadPreference(base: ReadPreference, options: CallOptions): ReadPreference {
   const rp = options.readPreference
-  const start: ReadPreference =
-    rp === undefined ? base : typeof rp === 'string' ? { mode: rp } : rp
+  const start: ReadPreference = rp === undefined ? base : typeof rp === 'string' ? { mode: rp } : rp
   const tags = options.readPreferenceTags ?? (rp === undefined ? base.tags : start.tags)
   const maxStalenessSeconds =
-    options.maxStalenessSeconds ?? (rp === undefined ? base.maxStalenessSeconds : start.maxStalenessSeconds)
+    options.maxStalenessSeconds ??
+    (rp === undefined ? base.maxStalenessSeconds : start.maxStalenessSeconds)
   return {
     mode: start.mode,
     ...(tags !== undefined ? { tags } : {}),
@@ -82,8 +142,15 @@ export function callReadPreference(base: ReadPreference, options: CallOptions): 
   }
 }
 
-/** The write concern one call uses. @internal */
+/** The write concern one call uses (`base` itself when the call overrides nothing). @internal */
 export function callWriteConcern(base: WriteConcern, options: CallOptions): WriteConcern {
+  if (
+    options.w === undefined &&
+    options.wtimeoutMS === undefined &&
+    options.journal === undefined
+  ) {
+    return base
+  }
   return {
     ...base,
     ...(options.w !== undefined ? { w: options.w } : {}),

@@ -1,4 +1,4 @@
-import type { Adapter, CausalToken } from '../adapter.js'
+import type { AcquireOptions, Adapter, CausalToken } from '../adapter.js'
 import { awaitWriteConcern, requiredReplicaAcks } from '../concern/await-write-concern.js'
 import type { ResolvedOptions } from '../config/options.js'
 import { isNodeStateChange, toReplicaKitError } from '../errors/classify.js'
@@ -10,18 +10,25 @@ import {
   isReplicaKitError,
 } from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
-import { executeWithRetry } from '../retry/execute-with-retry.js'
+import { CallScope, executeWithRetry } from '../retry/execute-with-retry.js'
+import type { AttemptContext, RetryEvent } from '../retry/execute-with-retry.js'
+import type { RetryPolicy } from '../retry/retry-policy.js'
 import type { ReadPreference } from '../selection/read-preference.js'
+import { readSelector, WRITE_SELECTOR } from '../selection/server-selection.js'
+import type { NodeSelector } from '../selection/server-selection.js'
+import type { WriteConcern } from '../concern/write-concern.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { NodeType } from '../topology/node-description.js'
 import type { NodeDescription, ProbeResult, Tags } from '../topology/node-description.js'
 import { Topology } from '../topology/topology.js'
+import type { TopologyDescription } from '../topology/topology-description.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
 import { callReadPreference, callWriteConcern, parseCallOptions } from './call-options.js'
 import type { CallOptions } from './call-options.js'
 import { ClientEmitter } from './client-events.js'
-import { selectNode } from './select-node.js'
+import { selectNode, selectNow } from './select-node.js'
+import type { SelectNowRequest } from './select-node.js'
 import { Session } from './session.js'
 import { snapshotTopology } from './topology-snapshot.js'
 import type { TopologySnapshot } from './topology-snapshot.js'
@@ -54,7 +61,19 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   readonly #clock: Clock
   readonly #random: () => number
   readonly #inFlight = new Map<NodeAddress, number>()
-  readonly #calls = new Set<AbortController>()
+  /** The scopes of the calls in flight: `close()` ends them. */
+  readonly #calls = new Set<CallScope>()
+  readonly #policy: RetryPolicy
+  /** The selector of reads that override nothing, and of reads that only name a mode. */
+  readonly #defaultReadSelector: NodeSelector
+  readonly #modeSelectors = new Map<string, NodeSelector>()
+  readonly #operationCount = (address: NodeAddress): number => this.#inFlight.get(address) ?? 0
+  readonly #onRetry = (event: RetryEvent): void => {
+    this.emit('retry', event)
+  }
+  readonly #onAttemptFailed = (node: NodeAddress, error: ReplicaKitError): void => {
+    this.#noteFailure(node, error)
+  }
   #closed = false
 
   /** @internal Use `connect()`. */
@@ -64,6 +83,15 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     this.#options = options
     this.#clock = internals.clock ?? systemClock
     this.#random = internals.random ?? Math.random
+    this.#policy = Object.freeze({
+      retryReads: options.retryReads,
+      retryWrites: options.retryWrites,
+      retryableWrites: adapter.capabilities.retryableWrites,
+      maxRetries: options.maxRetries,
+      baseBackoffMS: options.baseBackoffMS,
+      maxBackoffMS: options.maxBackoffMS,
+    })
+    this.#defaultReadSelector = readSelector(options.readPreference)
     this.#topology = new Topology({
       seeds: [...options.hosts],
       clock: this.#clock,
@@ -104,13 +132,24 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    * within `timeoutMS`, default serverSelectionTimeoutMS). Useful at start-up.
    */
   async waitForPrimary(timeoutMS = this.#options.serverSelectionTimeoutMS): Promise<NodeAddress> {
-    return this.#withCall({ timeoutMS }, async (signal, deadlineMS) => {
+    // No deadline timer: the selection's own bound (untilMS) ends the wait.
+    const scope = this.#openCall(Number.POSITIVE_INFINITY, undefined)
+    try {
+      const nowMS = this.#clock.monotonicMS()
       const node = await selectNode(this.#topology, this.#clock, {
-        ...this.#selectionBase(deadlineMS, signal, []),
-        selector: { kind: 'write' },
+        ...this.#selectRequest(WRITE_SELECTOR, true, [], undefined),
+        untilMS: Math.min(
+          nowMS + unbounded(timeoutMS),
+          nowMS + this.#options.serverSelectionTimeoutMS,
+        ),
+        signal: scope.signal,
       })
       return node.address
-    })
+    } catch (error: unknown) {
+      throw closedInstead(scope, error)
+    } finally {
+      this.#closeCall(scope)
+    }
   }
 
   /**
@@ -121,58 +160,27 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   async write<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
     const wc = callWriteConcern(this.#options.writeConcern, call)
-    return this.#withCall(call, (signal, deadlineMS) =>
-      executeWithRetry({
+    const session = call.session
+    const scope = this.#openCall(this.#deadlineMS(call), call.signal)
+    try {
+      return await executeWithRetry({
         kind: 'write',
         idempotent: call.idempotent ?? false,
-        policy: this.#retryPolicy(),
-        deadlineMS,
-        signal,
+        policy: this.#policy,
+        deadlineMS: scope.deadlineMS,
+        scope,
         clock: this.#clock,
         random: this.#random,
-        select: async (ctx) => {
-          const node = await selectNode(this.#topology, this.#clock, {
-            ...this.#selectionBase(deadlineMS, ctx.signal, ctx.deprioritized),
-            selector: { kind: 'write' },
-          })
-          // Refuse before writing when w can never be met (nothing written yet).
-          requiredReplicaAcks(wc, this.#topology.description)
-          return node.address
-        },
-        attempt: async (node, ctx) => {
-          const required = requiredReplicaAcks(wc, this.#topology.description)
-          // The write's causal token costs a round trip: fetch it only when w or a session needs it.
-          const needsToken = required > 0 || call.session !== undefined
-          const { result, token } = await this.#run(node, ctx.signal, ctx.remainingMS(), fn, needsToken)
-          call.session?.advance(token)
-          const description = this.#topology.description
-          if (required > 0) {
-            if (token === null) {
-              // Nothing was written in this call (or the backend cannot tell): nothing to wait for.
-              return result
-            }
-            const bound = wc.wtimeoutMS !== undefined && wc.wtimeoutMS > 0 ? wc.wtimeoutMS : Infinity
-            await awaitWriteConcern({
-              adapter: this.#adapter,
-              token,
-              primary: node,
-              required,
-              replicas: replicasOf(description, node),
-              timeoutMS: Math.max(0, Math.min(bound, ctx.remainingMS())),
-              wc,
-              signal: ctx.signal,
-            })
-          }
-          return result
-        },
-        onRetry: (event) => {
-          this.emit('retry', event)
-        },
-        onAttemptFailed: (node, error) => {
-          this.#noteFailure(node, error)
-        },
-      }),
-    )
+        select: this.#primarySelection(scope, wc),
+        attempt: this.#writeAttempt(scope, fn, wc, session),
+        onRetry: this.#onRetry,
+        onAttemptFailed: this.#onAttemptFailed,
+      })
+    } catch (error: unknown) {
+      throw closedInstead(scope, error)
+    } finally {
+      this.#closeCall(scope)
+    }
   }
 
   /**
@@ -183,37 +191,28 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   async read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
-    const readPreference = callReadPreference(this.#options.readPreference, call)
+    const [selector, reusable] = this.#readSelector(call)
     const token = call.session?.token ?? null
-    return this.#withCall(call, (signal, deadlineMS) =>
-      executeWithRetry({
+    const prefer = token === null ? undefined : (n: NodeDescription) => this.#covers(n, token)
+    const scope = this.#openCall(this.#deadlineMS(call), call.signal)
+    try {
+      return await executeWithRetry({
         kind: 'read',
-        policy: this.#retryPolicy(),
-        deadlineMS,
-        signal,
+        policy: this.#policy,
+        deadlineMS: scope.deadlineMS,
+        scope,
         clock: this.#clock,
         random: this.#random,
-        select: async (ctx) => {
-          const node = await selectNode(this.#topology, this.#clock, {
-            ...this.#selectionBase(deadlineMS, ctx.signal, ctx.deprioritized),
-            selector: { kind: 'read', readPreference },
-            ...(token !== null ? { prefer: (n: NodeDescription) => this.#covers(n, token) } : {}),
-          })
-          return node.address
-        },
-        attempt: async (node, ctx) => {
-          if (token !== null) await this.#awaitCausal(node, token, ctx.signal, ctx.remainingMS())
-          const { result } = await this.#run(node, ctx.signal, ctx.remainingMS(), fn, false)
-          return result
-        },
-        onRetry: (event) => {
-          this.emit('retry', event)
-        },
-        onAttemptFailed: (node, error) => {
-          this.#noteFailure(node, error)
-        },
-      }),
-    )
+        select: this.#readSelection(scope, selector, reusable, prefer),
+        attempt: this.#readAttempt(scope, fn, token),
+        onRetry: this.#onRetry,
+        onAttemptFailed: this.#onAttemptFailed,
+      })
+    } catch (error: unknown) {
+      throw closedInstead(scope, error)
+    } finally {
+      this.#closeCall(scope)
+    }
   }
 
   /**
@@ -223,97 +222,235 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const closedError = new ClientClosedError('the client was closed', { code: ErrorCode.ClientClosed })
-    for (const controller of this.#calls) controller.abort(closedError)
+    const closedError = new ClientClosedError('the client was closed', {
+      code: ErrorCode.ClientClosed,
+    })
+    for (const scope of this.#calls) scope.abort(closedError)
     await this.#topology.close()
     await this.#adapter.close()
     this.emit('closed', {})
     this.removeAllListeners()
   }
 
-  #retryPolicy() {
-    return {
-      retryReads: this.#options.retryReads,
-      retryWrites: this.#options.retryWrites,
-      retryableWrites: this.#adapter.capabilities.retryableWrites,
-      maxRetries: this.#options.maxRetries,
-      baseBackoffMS: this.#options.baseBackoffMS,
-      maxBackoffMS: this.#options.maxBackoffMS,
+  // The `select` and `attempt` of one call. Each factory returns its closure rather than the call
+  // site writing it inline as a property: a function written as a property value gets a per-call
+  // `__name` helper call under tsx/esbuild's keepNames (about 1 µs each), a returned one does not.
+
+  #readSelection(
+    scope: CallScope,
+    selector: NodeSelector,
+    reusable: boolean,
+    prefer: ((node: NodeDescription) => boolean) | undefined,
+  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
+    return (ctx) => this.#select(ctx, scope, selector, reusable, prefer)
+  }
+
+  #readAttempt<T>(
+    scope: CallScope,
+    fn: (conn: Conn) => Promise<T>,
+    token: CausalToken | null,
+  ): (node: NodeAddress, ctx: AttemptContext) => Promise<T> {
+    if (token === null) return (node, ctx) => this.#run(node, ctx, scope, fn, undefined)
+    return async (node, ctx) => {
+      await this.#awaitCausal(node, token, ctx.signal, ctx.remainingMS())
+      return this.#run(node, ctx, scope, fn, undefined)
     }
   }
 
-  #selectionBase(deadlineMS: number, signal: AbortSignal, deprioritized: readonly NodeAddress[]) {
-    return {
-      deprioritized,
-      untilMS: Math.min(deadlineMS, this.#clock.monotonicMS() + this.#options.serverSelectionTimeoutMS),
-      signal,
-      localThresholdMS: this.#options.localThresholdMS,
-      heartbeatFrequencyMS: this.#options.heartbeatFrequencyMS,
-      random: this.#random,
-      operationCount: (address: NodeAddress) => this.#inFlight.get(address) ?? 0,
-    }
+  #primarySelection(
+    scope: CallScope,
+    wc: WriteConcern,
+  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
+    return (ctx) => this.#selectPrimary(ctx, scope, wc)
   }
 
-  /** Runs one call with its deadline, abort wiring and close tracking. */
-  async #withCall<T>(
-    call: Pick<CallOptions, 'timeoutMS' | 'signal'>,
-    body: (signal: AbortSignal, deadlineMS: number) => Promise<T>,
-  ): Promise<T> {
+  #writeAttempt<T>(
+    scope: CallScope,
+    fn: (conn: Conn) => Promise<T>,
+    wc: WriteConcern,
+    session: Session | undefined,
+  ): (node: NodeAddress, ctx: AttemptContext) => Promise<T> {
+    return (node, ctx) => this.#attemptWrite(node, ctx, scope, fn, wc, session)
+  }
+
+  /** The call's deadline, absolute on the monotonic clock. */
+  #deadlineMS(call: CallOptions): number {
+    return this.#clock.monotonicMS() + unbounded(call.timeoutMS ?? this.#options.timeoutMS)
+  }
+
+  /**
+   * Starts tracking one call: its scope (deadline timer, abort wiring) is ended by `close()`. The
+   * caller ends it with {@link ReplicaKitClient.#closeCall}.
+   */
+  #openCall(deadlineMS: number, signal: AbortSignal | undefined): CallScope {
     if (this.#closed) {
       throw new ClientClosedError('the client is closed; create a new one with connect()', {
         code: ErrorCode.ClientClosed,
       })
     }
-    const timeoutMS = unbounded(call.timeoutMS ?? this.#options.timeoutMS)
-    const deadlineMS = this.#clock.monotonicMS() + timeoutMS
-    const controller = new AbortController()
-    const onCallerAbort = (): void => {
-      controller.abort(call.signal?.reason)
-    }
-    call.signal?.addEventListener('abort', onCallerAbort, { once: true })
-    if (call.signal?.aborted === true) onCallerAbort()
-    this.#calls.add(controller)
-    try {
-      return await body(controller.signal, deadlineMS)
-    } catch (error: unknown) {
-      if (controller.signal.aborted && isReplicaKitError(controller.signal.reason)) {
-        throw controller.signal.reason // closed while running
+    const scope = new CallScope(this.#clock, deadlineMS, signal)
+    this.#calls.add(scope)
+    return scope
+  }
+
+  #closeCall(scope: CallScope): void {
+    this.#calls.delete(scope)
+    scope.dispose()
+  }
+
+  /**
+   * A read's selector: one kept per client for the default read preference and for each mode a
+   * call names on its own (so its selections can be remembered per description); a fresh one for
+   * calls that override tags or staleness.
+   */
+  #readSelector(call: CallOptions): readonly [NodeSelector, boolean] {
+    if (call.readPreferenceTags === undefined && call.maxStalenessSeconds === undefined) {
+      const rp = call.readPreference
+      if (rp === undefined) return [this.#defaultReadSelector, true]
+      if (typeof rp === 'string') {
+        let selector = this.#modeSelectors.get(rp)
+        if (selector === undefined) {
+          selector = readSelector(callReadPreference(this.#options.readPreference, call))
+          this.#modeSelectors.set(rp, selector)
+        }
+        return [selector, true]
       }
-      throw error
-    } finally {
-      this.#calls.delete(controller)
-      call.signal?.removeEventListener('abort', onCallerAbort)
+    }
+    return [readSelector(callReadPreference(this.#options.readPreference, call)), false]
+  }
+
+  #selectRequest(
+    selector: NodeSelector,
+    reusableSelector: boolean,
+    deprioritized: readonly NodeAddress[],
+    prefer: ((node: NodeDescription) => boolean) | undefined,
+  ): SelectNowRequest {
+    return {
+      selector,
+      reusableSelector,
+      deprioritized,
+      prefer,
+      localThresholdMS: this.#options.localThresholdMS,
+      heartbeatFrequencyMS: this.#options.heartbeatFrequencyMS,
+      random: this.#random,
+      operationCount: this.#operationCount,
     }
   }
 
-  /** Borrows a connection on `node`, runs `fn`, and (when asked) reads the write's causal token. */
+  /**
+   * Selects the node for one attempt: at once from the current description when a node qualifies
+   * (the common case, no signal or timer needed), else by waiting for the topology to change.
+   */
+  #select(
+    ctx: AttemptContext,
+    scope: CallScope,
+    selector: NodeSelector,
+    reusable: boolean,
+    prefer: ((node: NodeDescription) => boolean) | undefined,
+  ): NodeAddress | Promise<NodeAddress> {
+    const request = this.#selectRequest(selector, reusable, ctx.deprioritized, prefer)
+    const chosen = selectNow(this.#topology.description, this.#clock, request)
+    if (chosen !== undefined) return chosen.address
+    return selectNode(this.#topology, this.#clock, {
+      ...request,
+      untilMS: Math.min(
+        scope.deadlineMS,
+        this.#clock.monotonicMS() + this.#options.serverSelectionTimeoutMS,
+      ),
+      signal: ctx.signal,
+    }).then((node) => node.address)
+  }
+
+  /** Selects the primary, then refuses before writing when `w` can never be met (nothing written yet). */
+  #selectPrimary(
+    ctx: AttemptContext,
+    scope: CallScope,
+    wc: WriteConcern,
+  ): NodeAddress | Promise<NodeAddress> {
+    const picked = this.#select(ctx, scope, WRITE_SELECTOR, true, undefined)
+    if (typeof picked === 'string') {
+      replicaAcks(wc, this.#topology.description)
+      return picked
+    }
+    return picked.then((node) => {
+      replicaAcks(wc, this.#topology.description)
+      return node
+    })
+  }
+
+  async #attemptWrite<T>(
+    node: NodeAddress,
+    ctx: AttemptContext,
+    scope: CallScope,
+    fn: (conn: Conn) => Promise<T>,
+    wc: WriteConcern,
+    session: Session | undefined,
+  ): Promise<T> {
+    const required = replicaAcks(wc, this.#topology.description)
+    // The write's causal token costs a round trip: fetch it only when w or a session needs it.
+    const needsToken = required > 0 || session !== undefined
+    const written: WrittenToken = { token: null }
+    const result = await this.#run(node, ctx, scope, fn, needsToken ? written : undefined)
+    const token = written.token
+    session?.advance(token)
+    // Nothing was written in this call (or the backend cannot tell): nothing to wait for.
+    if (required === 0 || token === null) return result
+    const description = this.#topology.description
+    const bound = wc.wtimeoutMS !== undefined && wc.wtimeoutMS > 0 ? wc.wtimeoutMS : Infinity
+    await awaitWriteConcern({
+      adapter: this.#adapter,
+      token,
+      primary: node,
+      required,
+      replicas: replicasOf(description, node),
+      timeoutMS: Math.max(0, Math.min(bound, ctx.remainingMS())),
+      wc,
+      signal: ctx.signal,
+    })
+    return result
+  }
+
+  /**
+   * Borrows a connection on `node` and runs `fn`; with `written`, also reads the write's causal
+   * token into it.
+   */
   async #run<T>(
     node: NodeAddress,
-    signal: AbortSignal,
-    remainingMS: number,
+    ctx: AttemptContext,
+    scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
-    wantToken: boolean,
-  ): Promise<{ result: T; token: CausalToken | null }> {
-    this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1)
+    written: WrittenToken | undefined,
+  ): Promise<T> {
+    const inFlight = this.#inFlight
+    inFlight.set(node, (inFlight.get(node) ?? 0) + 1)
     try {
       let conn: Conn
       try {
-        conn = await this.#adapter.acquire(node, {
-          timeoutMS: Math.min(unbounded(this.#options.connectTimeoutMS), remainingMS),
-          signal,
-        })
+        conn = await this.#adapter.acquire(
+          node,
+          new AcquireRequest(
+            Math.min(unbounded(this.#options.connectTimeoutMS), ctx.remainingMS()),
+            scope,
+          ),
+        )
       } catch (error: unknown) {
         // Nothing reached the server: a failed connect never wrote anything.
         throw this.#toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
       }
+      const ended = scope.endError
+      if (ended !== undefined) {
+        // The call ended while the connection was on its way: the caller has its error already, so
+        // this (abandoned) attempt must not start `fn`.
+        this.#adapter.release(conn, false)
+        throw ended
+      }
       let destroy = false
       try {
         const result = await fn(conn)
-        const token =
-          wantToken && this.#adapter.capabilities.causalTokens
-            ? await this.#adapter.lastWriteToken(conn)
-            : null
-        return { result, token }
+        if (written !== undefined && this.#adapter.capabilities.causalTokens) {
+          written.token = await this.#adapter.lastWriteToken(conn)
+        }
+        return result
       } catch (error: unknown) {
         const mapped = this.#toError(error, node)
         if (mapped.code === ErrorCode.Internal && !isReplicaKitError(error)) {
@@ -326,7 +463,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         this.#adapter.release(conn, destroy)
       }
     } finally {
-      this.#inFlight.set(node, (this.#inFlight.get(node) ?? 1) - 1)
+      inFlight.set(node, (inFlight.get(node) ?? 1) - 1)
     }
   }
 
@@ -371,6 +508,48 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   }
 }
 
+/** Where a write attempt's causal token lands. */
+interface WrittenToken {
+  token: CausalToken | null
+}
+
+/**
+ * The options of one borrow. The signal is the call's, made only if the adapter reads it (a borrow
+ * served from an idle pooled connection needs none).
+ */
+class AcquireRequest implements AcquireOptions {
+  readonly timeoutMS: number
+  readonly #scope: CallScope
+
+  constructor(timeoutMS: number, scope: CallScope) {
+    this.timeoutMS = timeoutMS
+    this.#scope = scope
+  }
+
+  get signal(): AbortSignal {
+    return this.#scope.signal
+  }
+}
+
+/**
+ * What a call that failed throws: the `ReplicaKitError` that aborted it when there is one (the
+ * client was closed: `ClientClosedError`), else its own error.
+ */
+function closedInstead(scope: CallScope, error: unknown): unknown {
+  const cause = scope.abortCause
+  return scope.endReason === 'aborted' && isReplicaKitError(cause) ? cause : error
+}
+
+/**
+ * The replicas that must confirm a write before it counts (see `requiredReplicaAcks`); 0 at once
+ * for `w` ≤ 1, which needs no look at the description.
+ */
+function replicaAcks(wc: WriteConcern, description: TopologyDescription): number {
+  const w = wc.w
+  if (w === undefined || (typeof w === 'number' && w <= 1)) return 0
+  return requiredReplicaAcks(wc, description)
+}
+
 /**
  * Adds the tags the user configured for a node (`nodeTags`) to what its probe reported; configured
  * tags win. Backends whose servers carry no tags (MySQL) get all theirs this way.
@@ -395,7 +574,9 @@ function replicasOf(
   primary: NodeAddress,
 ): NodeAddress[] {
   return [...description.nodes.values()]
-    .filter((n) => n.address !== primary && n.type !== NodeType.Arbiter && n.type !== NodeType.Unknown)
+    .filter(
+      (n) => n.address !== primary && n.type !== NodeType.Arbiter && n.type !== NodeType.Unknown,
+    )
     .map((n) => n.address)
 }
 

@@ -8,25 +8,123 @@ import type { TopologyDescription } from '../topology/topology-description.js'
 import type { Clock } from '../util/clock.js'
 import { abortReason } from '../util/abort.js'
 
-/** What one server selection needs besides the topology. @internal */
-export interface SelectNodeRequest {
+/** What one selection over the current description needs (no waiting). @internal */
+export interface SelectNowRequest {
   readonly selector: NodeSelector
   readonly deprioritized: readonly NodeAddress[]
-  /** Absolute bound on `clock.monotonicMS()`: the smaller of the call's deadline and serverSelectionTimeoutMS. */
-  readonly untilMS: number
-  readonly signal: AbortSignal
   readonly localThresholdMS: number
   readonly heartbeatFrequencyMS: number
   /** Prefer these among the suitable nodes when any qualify (e.g. replicas that already have a session's writes). */
-  readonly prefer?: (node: NodeDescription) => boolean
+  readonly prefer?: ((node: NodeDescription) => boolean) | undefined
+  /**
+   * The selector is a long-lived object (one per mode, kept by the client): its suitable nodes may be
+   * remembered per description (see {@link selectNow}). Default: `false`.
+   */
+  readonly reusableSelector?: boolean
   readonly random: () => number
   readonly operationCount: (address: NodeAddress) => number
 }
 
+/** What one server selection needs besides the topology. @internal */
+export interface SelectNodeRequest extends SelectNowRequest {
+  /** Absolute bound on `clock.monotonicMS()`: the smaller of the call's deadline and serverSelectionTimeoutMS. */
+  readonly untilMS: number
+  readonly signal: AbortSignal
+}
+
+/** The suitable nodes remembered for one reusable selector on one description. */
+interface RememberedSelection {
+  readonly localThresholdMS: number
+  readonly heartbeatFrequencyMS: number
+  readonly nodes: readonly NodeDescription[]
+}
+
 /**
- * Selects a node for one attempt: the pure selection rules over the current description, waiting for
- * the topology to change (and asking for immediate checks) until a node qualifies or `untilMS` passes.
- * Split brain fails at once: writes are refused rather than sent to either writable node.
+ * Suitable nodes per description and reusable selector. A description is a frozen value replaced on
+ * every change, so an entry can only go stale through time: the one rule that reads the clock is
+ * maxStalenessSeconds (the idle-write term of a secondary's staleness), and a selector with
+ * maxStalenessSeconds is never remembered. Neither is a selection with deprioritised nodes (a retry).
+ * Entries go when their description is collected.
+ */
+const REMEMBERED = new WeakMap<TopologyDescription, Map<NodeSelector, RememberedSelection>>()
+
+/**
+ * Selects a node for one attempt from `description` as it is, without waiting: the pure selection
+ * rules, then the preferred nodes (when `prefer` keeps any), then power of two choices in the
+ * latency window. `undefined` when no node qualifies now. Split brain fails at once: writes are
+ * refused rather than sent to either writable node.
+ *
+ * @throws ServerSelectionError (SPLIT_BRAIN) for a write while nodes conflict for the primary role.
+ * @throws ConfigError when the read preference is invalid for this topology.
+ * @see https://github.com/mongodb/specifications/blob/master/source/server-selection/server-selection.md#server-selection-algorithm
+ * @internal
+ */
+export function selectNow(
+  description: TopologyDescription,
+  clock: Clock,
+  request: SelectNowRequest,
+): NodeDescription | undefined {
+  const selector = request.selector
+  if (selector.kind === 'write' && description.conflictingPrimaries.length > 0) {
+    throw splitBrainError(description)
+  }
+  const suitable = suitableNodes(description, clock, request)
+  const prefer = request.prefer
+  let candidates = suitable
+  if (prefer !== undefined) {
+    const preferred = suitable.filter(prefer)
+    if (preferred.length > 0) candidates = preferred
+  }
+  return pickInWindow(candidates, request)
+}
+
+function suitableNodes(
+  description: TopologyDescription,
+  clock: Clock,
+  request: SelectNowRequest,
+): readonly NodeDescription[] {
+  const selector = request.selector
+  const remember =
+    request.reusableSelector === true &&
+    request.deprioritized.length === 0 &&
+    (selector.kind === 'write' || selector.readPreference.maxStalenessSeconds === undefined)
+  let bySelector: Map<NodeSelector, RememberedSelection> | undefined
+  if (remember) {
+    bySelector = REMEMBERED.get(description)
+    const known = bySelector?.get(selector)
+    if (
+      known !== undefined &&
+      known.localThresholdMS === request.localThresholdMS &&
+      known.heartbeatFrequencyMS === request.heartbeatFrequencyMS
+    ) {
+      return known.nodes
+    }
+  }
+  const nodes = Object.freeze(
+    selectNodes(description, selector, {
+      localThresholdMS: request.localThresholdMS,
+      heartbeatFrequencyMS: request.heartbeatFrequencyMS,
+      now: clock.now(),
+      deprioritized: request.deprioritized,
+    }),
+  )
+  if (remember) {
+    if (bySelector === undefined) {
+      bySelector = new Map()
+      REMEMBERED.set(description, bySelector)
+    }
+    bySelector.set(selector, {
+      localThresholdMS: request.localThresholdMS,
+      heartbeatFrequencyMS: request.heartbeatFrequencyMS,
+      nodes,
+    })
+  }
+  return nodes
+}
+
+/**
+ * Selects a node for one attempt: {@link selectNow} over the current description, waiting for the
+ * topology to change (and asking for immediate checks) until a node qualifies or `untilMS` passes.
  *
  * @see https://github.com/mongodb/specifications/blob/master/source/server-selection/server-selection.md#server-selection-algorithm
  * @internal
@@ -39,20 +137,7 @@ export async function selectNode(
   for (;;) {
     if (request.signal.aborted) throw abortReason(request.signal)
     const description = topology.description
-    if (request.selector.kind === 'write' && description.conflictingPrimaries.length > 0) {
-      throw splitBrainError(description)
-    }
-    const suitable = selectNodes(description, request.selector, {
-      localThresholdMS: request.localThresholdMS,
-      heartbeatFrequencyMS: request.heartbeatFrequencyMS,
-      now: clock.now(),
-      deprioritized: request.deprioritized,
-    })
-    const preferred = request.prefer === undefined ? [] : suitable.filter(request.prefer)
-    const chosen = pickInWindow(preferred.length > 0 ? preferred : suitable, {
-      random: request.random,
-      operationCount: request.operationCount,
-    })
+    const chosen = selectNow(description, clock, request)
     if (chosen !== undefined) return chosen
 
     const remainingMS = request.untilMS - clock.monotonicMS()

@@ -1,11 +1,12 @@
 import pRetry, { AbortError as StopRetrying } from 'p-retry'
+import type { Options as PRetryOptions } from 'p-retry'
 import { isNoWritesPerformed, isUnknownOutcome } from '../errors/classify.js'
 import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
 import { isReplicaKitError, TimeoutError } from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { abortReason, sleep } from '../util/abort.js'
-import type { Clock } from '../util/clock.js'
+import type { Clock, ClockTimer } from '../util/clock.js'
 import { fullJitterBackoffMS } from './backoff.js'
 import { chooseReportedError, isRetryAllowed } from './retry-policy.js'
 import type { OperationKind, RetryPolicy } from './retry-policy.js'
@@ -16,7 +17,10 @@ export interface AttemptContext {
   readonly attempt: number
   /** Nodes that failed earlier attempts of this call, oldest first: prefer any other node. */
   readonly deprioritized: readonly NodeAddress[]
-  /** Aborts when the caller's signal aborts or the deadline passes; its `reason` is a `TimeoutError`. */
+  /**
+   * Aborts when the caller's signal aborts or the deadline passes; its `reason` is a `TimeoutError`.
+   * Made on first use: an attempt that never reads it costs no `AbortController`.
+   */
   readonly signal: AbortSignal
   /** Milliseconds left before the call's deadline (0 once it has passed). */
   remainingMS(): number
@@ -40,15 +44,24 @@ export interface RetryableCall<T> {
   /** The caller says the write is safe to run twice. Writes only. Default: `false`. */
   readonly idempotent?: boolean
   readonly policy: RetryPolicy
-  /** The call's deadline, absolute, on `clock.monotonicMS()`. */
+  /** The call's deadline, absolute, on `clock.monotonicMS()`. Ignored when `scope` is given. */
   readonly deadlineMS: number
-  /** The caller's signal; aborting it ends the call promptly with `ABORTED`. */
+  /** The caller's signal; aborting it ends the call promptly with `ABORTED`. Ignored when `scope` is given. */
   readonly signal?: AbortSignal
+  /**
+   * The call's scope, when the caller owns one (the client does, so that `close()` can end its calls
+   * in flight): its deadline and signal replace `deadlineMS` and `signal`, and the caller disposes of
+   * it. Default: a scope made from `deadlineMS` and `signal`, disposed of when the call ends.
+   */
+  readonly scope?: CallScope
   readonly clock: Clock
   /** Uniform random in `[0, 1)` for the backoff jitter. Default: `Math.random`. */
   readonly random?: () => number
-  /** Picks the node for an attempt; may wait for one (honouring `ctx.signal`). */
-  readonly select: (ctx: AttemptContext) => Promise<NodeAddress>
+  /**
+   * Picks the node for an attempt: at once (a node address), or by waiting for one (a promise,
+   * honouring `ctx.signal`).
+   */
+  readonly select: (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress>
   /**
    * Runs one attempt on `node`. Throw a `ReplicaKitError` (via `adapter.toError`) for failures the loop
    * should classify; anything else is rethrown unchanged and never retried.
@@ -59,8 +72,6 @@ export interface RetryableCall<T> {
   /** Called for every attempt that failed with a `ReplicaKitError`, retried or not (e.g. to mark the node Unknown). */
   readonly onAttemptFailed?: (node: NodeAddress, error: ReplicaKitError) => void
 }
-
-type EndReason = 'deadline' | 'aborted'
 
 /**
  * The one retry loop: select → attempt → classify → back off → deprioritise the failed node → select
@@ -76,6 +87,9 @@ type EndReason = 'deadline' | 'aborted'
  * - An error from `select` or `attempt` that is not a `ReplicaKitError` (user code, programmer errors)
  *   is rethrown unchanged at once.
  *
+ * The call's fixed cost is small: one deadline timer, one listener on the caller's signal when there
+ * is one, and an `AbortSignal` only if `select` or `attempt` reads `ctx.signal`.
+ *
  * ```ts
  * const rows = await executeWithRetry({
  *   kind: 'read', policy, clock, deadlineMS: clock.monotonicMS() + 30_000,
@@ -87,47 +101,136 @@ type EndReason = 'deadline' | 'aborted'
  * @see https://github.com/mongodb/specifications/blob/master/source/retryable-writes/retryable-writes.md#executing-retryable-write-commands
  * @see https://github.com/mongodb/node-mongodb-native/blob/main/src/operations/execute_operation.ts (`executeOperationWithRetries`)
  */
-export async function executeWithRetry<T>(call: RetryableCall<T>): Promise<T> {
-  const { clock, policy } = call
-  const scope = createCallScope(clock, call.deadlineMS, call.signal)
-  const remainingMS = (): number => Math.max(0, call.deadlineMS - clock.monotonicMS())
-  const errors: ReplicaKitError[] = []
-  const deprioritized: NodeAddress[] = []
-  let attemptsStarted = 0
-  // A write attempt was cut off by the deadline or an abort: its outcome is unknown.
-  let attemptInFlight = false
-  // The failed attempt that p-retry is about to back off from.
-  let pending: { readonly node: NodeAddress; readonly error: ReplicaKitError } | undefined
-  // p-retry wraps what it rethrows; the loop keeps its own verdict so a non-Error value thrown by user
-  // code also comes out unchanged.
-  let verdict: { readonly value: unknown } | undefined
-  const stop = (value: unknown): StopRetrying => {
-    verdict ??= { value }
+export function executeWithRetry<T>(call: RetryableCall<T>): Promise<T> {
+  if (call.scope !== undefined) return new RetryLoop(call, call.scope).run()
+  const scope = new CallScope(call.clock, call.deadlineMS, call.signal)
+  return new RetryLoop(call, scope).run().finally(() => {
+    scope.dispose()
+  })
+}
+
+/** The context of one attempt. Frozen; its signal is the scope's, made on first use. */
+class Attempt implements AttemptContext {
+  readonly attempt: number
+  readonly deprioritized: readonly NodeAddress[]
+  readonly #scope: CallScope
+
+  constructor(attempt: number, deprioritized: readonly NodeAddress[], scope: CallScope) {
+    this.attempt = attempt
+    this.deprioritized = deprioritized
+    this.#scope = scope
+    Object.freeze(this)
+  }
+
+  get signal(): AbortSignal {
+    return this.#scope.signal
+  }
+
+  remainingMS(): number {
+    return this.#scope.remainingMS()
+  }
+}
+
+const NO_NODES: readonly NodeAddress[] = Object.freeze([])
+const ALWAYS = (): boolean => true
+
+/** One run of the loop: the state p-retry's callbacks share. */
+class RetryLoop<T> {
+  readonly #call: RetryableCall<T>
+  readonly #scope: CallScope
+  readonly #errors: ReplicaKitError[] = []
+  readonly #deprioritized: NodeAddress[] = []
+  #attemptsStarted = 0
+  /** A write attempt was cut off by the deadline or an abort: its outcome is unknown. */
+  #attemptInFlight = false
+  /** The failed attempt that p-retry is about to back off from. */
+  #pending: { readonly node: NodeAddress; readonly error: ReplicaKitError } | undefined
+  /**
+   * p-retry wraps what it rethrows; the loop keeps its own verdict so a non-Error value thrown by
+   * user code also comes out unchanged.
+   */
+  #verdict: { readonly value: unknown } | undefined
+
+  constructor(call: RetryableCall<T>, scope: CallScope) {
+    this.#call = call
+    this.#scope = scope
+  }
+
+  async run(): Promise<T> {
+    try {
+      const early = this.#scope.endReason
+      if (early !== undefined) throw this.#stop(this.#ended(early))
+      // p-retry drives the loop and counts attempts. Its own delay is switched off (minTimeout and
+      // maxTimeout 0): it sleeps on the global timers with no jitter cap by deadline, while the
+      // backoff must run on the injected Clock (fake clocks in tests), abort with the call's signal
+      // and be capped by the deadline. So `onFailedAttempt`, which p-retry awaits before the next
+      // attempt, does the jittered sleep. Every non-retryable outcome is thrown as p-retry's
+      // AbortError, which skips onFailedAttempt and ends the loop; `#verdict` holds what to throw.
+      // Every option is given, defaults included: p-retry then adds no property to its copy of
+      // them, which keeps its fixed cost per call under a microsecond (about 15 µs otherwise).
+      const options: PRetryOptions = {
+        retries: this.#call.policy.maxRetries,
+        factor: 2,
+        minTimeout: 0,
+        maxTimeout: 0,
+        maxRetryTime: Number.POSITIVE_INFINITY,
+        randomize: false,
+        shouldRetry: ALWAYS,
+        shouldConsumeRetry: ALWAYS,
+        onFailedAttempt: this.#onFailedAttempt(),
+      }
+      return await pRetry((attemptNumber) => this.#runAttempt(attemptNumber), options)
+    } catch (error) {
+      if (this.#verdict !== undefined) throw this.#verdict.value
+      throw error
+    }
+  }
+
+  /** p-retry's `onFailedAttempt`: the jittered backoff (returned, not written inline: see client.ts). */
+  #onFailedAttempt(): (context: { readonly attemptNumber: number }) => Promise<void> {
+    return async ({ attemptNumber }) => {
+      try {
+        await this.#backOff(attemptNumber)
+      } catch (stopped) {
+        throw stopped instanceof StopRetrying ? stopped : this.#stop(stopped)
+      }
+    }
+  }
+
+  #stop(value: unknown): StopRetrying {
+    this.#verdict ??= { value }
     return new StopRetrying('retry loop stopped')
   }
 
-  const failure = (): ReplicaKitError => {
-    const chosen = chooseReportedError(errors)
-    const unknown = call.kind === 'write' && errors.some(isUnknownOutcome)
+  #failure(): ReplicaKitError {
+    const chosen = chooseReportedError(this.#errors)
+    const unknown = this.#call.kind === 'write' && this.#errors.some(isUnknownOutcome)
     return unknown && !chosen.hasLabel(ErrorLabel.UnknownOutcome)
       ? chosen.withLabels(ErrorLabel.UnknownOutcome)
       : chosen
   }
 
-  const ended = (reason: EndReason): TimeoutError => {
+  #ended(reason: EndReason): TimeoutError {
+    const errors = this.#errors
+    const kind = this.#call.kind
     const cause =
-      errors.length > 0 ? failure() : reason === 'aborted' ? abortReason(call.signal) : undefined
+      errors.length > 0
+        ? this.#failure()
+        : reason === 'aborted'
+          ? this.#scope.abortCause
+          : undefined
     const labels: ErrorLabel[] = []
-    if (call.kind === 'write') {
-      if (attemptInFlight || errors.some(isUnknownOutcome)) labels.push(ErrorLabel.UnknownOutcome)
+    if (kind === 'write') {
+      if (this.#attemptInFlight || errors.some(isUnknownOutcome))
+        labels.push(ErrorLabel.UnknownOutcome)
       else if (errors.every(isNoWritesPerformed)) labels.push(ErrorLabel.NoWritesPerformed)
     }
     const what =
       reason === 'aborted'
-        ? `${call.kind} aborted by the caller's signal`
-        : `${call.kind} timed out: its deadline passed; raise timeoutMS or check the cluster's health`
+        ? `${kind} aborted by the caller's signal`
+        : `${kind} timed out: its deadline passed; raise timeoutMS or check the cluster's health`
     const last = cause instanceof Error ? `; last error: ${cause.message}` : ''
-    return new TimeoutError(`${what} (${String(attemptsStarted)} attempt(s) made)${last}`, {
+    return new TimeoutError(`${what} (${String(this.#attemptsStarted)} attempt(s) made)${last}`, {
       code: reason === 'aborted' ? ErrorCode.Aborted : ErrorCode.OperationTimeout,
       labels,
       cause,
@@ -135,187 +238,233 @@ export async function executeWithRetry<T>(call: RetryableCall<T>): Promise<T> {
     })
   }
 
-  const runAttempt = async (attemptNumber: number): Promise<T> => {
-    const ctx: AttemptContext = Object.freeze({
-      attempt: attemptNumber,
-      deprioritized: Object.freeze([...deprioritized]),
-      signal: scope.signal,
-      remainingMS,
-    })
+  async #runAttempt(attemptNumber: number): Promise<T> {
+    const call = this.#call
+    const scope = this.#scope
+    const ctx = new Attempt(
+      attemptNumber,
+      this.#deprioritized.length === 0 ? NO_NODES : Object.freeze([...this.#deprioritized]),
+      scope,
+    )
     let node: NodeAddress
     try {
-      node = await raceAbort(() => call.select(ctx), scope.signal)
+      if (scope.endError !== undefined) throw scope.endError
+      const picked = call.select(ctx)
+      node = typeof picked === 'string' ? picked : await scope.race(() => picked)
     } catch (error) {
-      const reason = scope.endReason()
-      if (reason !== undefined) throw stop(ended(reason))
-      if (!isReplicaKitError(error)) throw stop(error)
-      // The first selection's error says no attempt was made; a retry's selection failure reports the
-      // previous attempt's error instead (retryable-writes spec).
-      throw stop(errors.length === 0 ? error : failure())
+      const reason = scope.endReason
+      if (reason !== undefined) throw this.#stop(this.#ended(reason))
+      if (!isReplicaKitError(error)) throw this.#stop(error)
+      // The first selection's error says no attempt was made; a retry's selection failure reports
+      // the previous attempt's error instead (retryable-writes spec).
+      throw this.#stop(this.#errors.length === 0 ? error : this.#failure())
     }
-    attemptsStarted++
-    attemptInFlight = true
+    this.#attemptsStarted++
+    this.#attemptInFlight = true
     try {
-      const result = await raceAbort(() => call.attempt(node, ctx), scope.signal)
-      attemptInFlight = false
+      const result = await scope.race(() => call.attempt(node, ctx))
+      this.#attemptInFlight = false
       return result
     } catch (error) {
-      const reason = scope.endReason()
-      if (reason !== undefined) throw stop(ended(reason))
-      attemptInFlight = false
-      if (!isReplicaKitError(error)) throw stop(error)
-      errors.push(error)
+      const reason = scope.endReason
+      if (reason !== undefined) throw this.#stop(this.#ended(reason))
+      this.#attemptInFlight = false
+      if (!isReplicaKitError(error)) throw this.#stop(error)
+      this.#errors.push(error)
       try {
         call.onAttemptFailed?.(node, error)
       } catch (hookError) {
-        throw stop(hookError)
+        throw this.#stop(hookError)
       }
-      if (attemptNumber > policy.maxRetries || !isRetryAllowed(call, policy, error)) {
-        throw stop(failure())
+      if (attemptNumber > call.policy.maxRetries || !isRetryAllowed(call, call.policy, error)) {
+        throw this.#stop(this.#failure())
       }
-      pending = { node, error }
+      this.#pending = { node, error }
       throw error // retryable: p-retry calls backOff, then runAttempt again
     }
   }
 
-  const backOff = async (attemptNumber: number): Promise<void> => {
-    if (pending === undefined)
+  async #backOff(attemptNumber: number): Promise<void> {
+    if (this.#pending === undefined)
       throw new RangeError('retry loop: backing off with no failed attempt')
-    const { node, error } = pending
-    if (!deprioritized.includes(node)) deprioritized.push(node)
-    const leftMS = remainingMS()
+    const { node, error } = this.#pending
+    const call = this.#call
+    const scope = this.#scope
+    if (!this.#deprioritized.includes(node)) this.#deprioritized.push(node)
+    const leftMS = scope.remainingMS()
     const delayMS = fullJitterBackoffMS(attemptNumber - 1, {
-      baseBackoffMS: policy.baseBackoffMS,
-      maxBackoffMS: policy.maxBackoffMS,
+      baseBackoffMS: call.policy.baseBackoffMS,
+      maxBackoffMS: call.policy.maxBackoffMS,
       remainingMS: leftMS,
       random: call.random ?? Math.random,
     })
     // A retry that could only start at or after the deadline is not worth the wait.
-    if (delayMS >= leftMS) throw stop(ended('deadline'))
+    if (delayMS >= leftMS) throw this.#stop(this.#ended('deadline'))
     call.onRetry?.(Object.freeze({ attempt: attemptNumber, node, error, delayMS }))
     try {
-      if (delayMS > 0) await sleep(clock, delayMS, scope.signal)
+      if (delayMS > 0) await sleep(call.clock, delayMS, scope.signal)
     } catch {
-      throw stop(ended(scope.endReason() ?? 'aborted'))
+      throw this.#stop(this.#ended(scope.endReason ?? 'aborted'))
     }
   }
-
-  try {
-    const early = scope.endReason()
-    if (early !== undefined) throw stop(ended(early))
-    // p-retry drives the loop and counts attempts. Its own delay is switched off (minTimeout and
-    // maxTimeout 0): it sleeps on the global timers with no jitter cap by deadline, while the backoff
-    // must run on the injected Clock (fake clocks in tests), abort with the call's signal and be capped
-    // by the deadline. So `onFailedAttempt`, which p-retry awaits before the next attempt, does the
-    // jittered sleep. Every non-retryable outcome is thrown as p-retry's AbortError, which skips
-    // onFailedAttempt and ends the loop; `verdict` holds what to throw.
-    return await pRetry(runAttempt, {
-      retries: policy.maxRetries,
-      minTimeout: 0,
-      maxTimeout: 0,
-      onFailedAttempt: async ({ attemptNumber }) => {
-        try {
-          await backOff(attemptNumber)
-        } catch (stopped) {
-          throw stopped instanceof StopRetrying ? stopped : stop(stopped)
-        }
-      },
-    })
-  } catch (error) {
-    if (verdict !== undefined) throw verdict.value
-    throw error
-  } finally {
-    scope.dispose()
-  }
 }
 
-/** The call's combined signal: the caller's abort or the deadline, whichever comes first. */
-interface CallScope {
-  readonly signal: AbortSignal
-  /** What ended the call, once something has. */
-  endReason(): EndReason | undefined
-  /** Clears the deadline timer and the listener on the caller's signal. */
-  dispose(): void
-}
-
-function createCallScope(clock: Clock, deadlineMS: number, callerSignal?: AbortSignal): CallScope {
-  const controller = new AbortController()
-  let reason: EndReason | undefined
-  const end = (by: EndReason): void => {
-    if (reason !== undefined) return
-    reason = by
-    const message =
-      by === 'aborted'
-        ? "aborted by the caller's signal"
-        : 'the call timed out: its deadline passed'
-    controller.abort(
-      new TimeoutError(message, {
-        code: by === 'aborted' ? ErrorCode.Aborted : ErrorCode.OperationTimeout,
-        ...(by === 'aborted' ? { cause: abortReason(callerSignal) } : {}),
-      }),
-    )
-  }
-  const onCallerAbort = (): void => {
-    end('aborted')
-  }
-  if (callerSignal?.aborted === true) end('aborted')
-  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
-  const leftMS = deadlineMS - clock.monotonicMS()
-  if (leftMS <= 0) end('deadline')
-  const timer =
-    reason === undefined
-      ? clock.setTimeout(() => {
-          end('deadline')
-        }, leftMS)
-      : undefined
-  return {
-    signal: controller.signal,
-    endReason: () => reason,
-    dispose: () => {
-      if (timer !== undefined) clock.clearTimeout(timer)
-      callerSignal?.removeEventListener('abort', onCallerAbort)
-    },
-  }
-}
+/** What ended a call: its deadline passed, or it was aborted (the caller's signal, or {@link CallScope.abort}). */
+export type EndReason = 'deadline' | 'aborted'
 
 /**
- * Runs `fn` and settles with it, or rejects with `signal.reason` as soon as `signal` aborts, so a
- * selection or attempt that ignores the signal cannot hold the call past its deadline. The abandoned
- * promise's late rejection is handled (dropped) here.
+ * One call's deadline and abort state, shared by the retry loop and whoever owns the call (the
+ * client keeps its calls' scopes so that `close()` can end them). It arms one timer for the deadline
+ * and listens to the caller's signal, if any. Its {@link CallScope.signal} is made on first use, so a
+ * call whose selection and attempt never wait costs no `AbortController`.
+ *
+ * ```ts
+ * const scope = new CallScope(clock, clock.monotonicMS() + 5_000, callerSignal)
+ * try {
+ *   return await executeWithRetry({ ...call, deadlineMS: scope.deadlineMS, scope })
+ * } finally {
+ *   scope.dispose()
+ * }
+ * ```
  */
-/* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- settles with exactly what the
-   callee or the signal gave, so user code's rejections come out unchanged */
-function raceAbort<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason)
-      return
+export class CallScope {
+  /** The deadline, absolute, on `clock.monotonicMS()`; `Infinity` arms no timer. */
+  readonly deadlineMS: number
+  readonly #clock: Clock
+  readonly #callerSignal: AbortSignal | undefined
+  #onCallerAbort: (() => void) | undefined
+  #timer: ClockTimer | undefined
+  #endReason: EndReason | undefined
+  #endError: TimeoutError | undefined
+  #abortCause: Error | undefined
+  #controller: AbortController | undefined
+  /** Rejects the pending {@link CallScope.race} (one at a time: the loop awaits each). */
+  #racing: ((reason: unknown) => void) | undefined
+
+  constructor(clock: Clock, deadlineMS: number, callerSignal?: AbortSignal) {
+    this.#clock = clock
+    this.deadlineMS = deadlineMS
+    this.#callerSignal = callerSignal
+    if (callerSignal !== undefined) {
+      if (callerSignal.aborted) {
+        this.#end('aborted', abortReason(callerSignal))
+        return
+      }
+      this.#onCallerAbort = () => {
+        this.#end('aborted', abortReason(callerSignal))
+      }
+      callerSignal.addEventListener('abort', this.#onCallerAbort, { once: true })
     }
-    const onAbort = (): void => {
-      reject(signal.reason)
+    if (deadlineMS === Number.POSITIVE_INFINITY) return
+    const leftMS = deadlineMS - clock.monotonicMS()
+    if (leftMS <= 0) this.#end('deadline')
+    else
+      this.#timer = clock.setTimeout(() => {
+        this.#end('deadline')
+      }, leftMS)
+  }
+
+  /** Aborts when the call ends (deadline or abort); its `reason` is a `TimeoutError`. Made on first use. */
+  get signal(): AbortSignal {
+    let controller = this.#controller
+    if (controller === undefined) {
+      controller = new AbortController()
+      this.#controller = controller
+      if (this.#endError !== undefined) controller.abort(this.#endError)
     }
-    signal.addEventListener('abort', onAbort, { once: true })
-    const done = (): void => {
-      signal.removeEventListener('abort', onAbort)
-    }
+    return controller.signal
+  }
+
+  /** What ended the call, once something has. */
+  get endReason(): EndReason | undefined {
+    return this.#endReason
+  }
+
+  /** The error the call ended with (the signal's reason), once it has ended. */
+  get endError(): TimeoutError | undefined {
+    return this.#endError
+  }
+
+  /** What aborted the call: the caller's signal's reason, or what {@link CallScope.abort} was given. */
+  get abortCause(): Error | undefined {
+    return this.#abortCause
+  }
+
+  /** Milliseconds left before the deadline (0 once it has passed). */
+  remainingMS(): number {
+    return Math.max(0, this.deadlineMS - this.#clock.monotonicMS())
+  }
+
+  /** Ends the call as aborted, with `cause` (e.g. the client was closed). No-op once ended. */
+  abort(cause: Error): void {
+    this.#end('aborted', cause)
+  }
+
+  /**
+   * Runs `fn` and settles with it, or rejects with the end error as soon as the call ends, so a
+   * selection or attempt that ignores the signal cannot hold the call past its deadline. The
+   * abandoned promise's late rejection is handled (dropped) here.
+   */
+  /* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- settles with exactly what the
+     callee gave, so user code's rejections come out unchanged */
+  race<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#endError !== undefined) return Promise.reject(this.#endError)
     let promise: Promise<T>
     try {
       promise = Promise.resolve(fn())
     } catch (error) {
-      done()
-      reject(error)
-      return
+      return Promise.reject(error)
     }
-    void promise.then(
-      (value) => {
-        done()
-        resolve(value)
-      },
-      (error: unknown) => {
-        done()
-        reject(error)
+    if (this.#endError !== undefined) {
+      promise.catch(() => undefined)
+      return Promise.reject(this.#endError)
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#racing = reject
+      promise.then(
+        (value) => {
+          if (this.#racing === reject) this.#racing = undefined
+          resolve(value)
+        },
+        (error: unknown) => {
+          if (this.#racing === reject) this.#racing = undefined
+          reject(error)
+        },
+      )
+    })
+  }
+  /* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
+
+  /** Clears the deadline timer and the listener on the caller's signal. Idempotent. */
+  dispose(): void {
+    if (this.#timer !== undefined) {
+      this.#clock.clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    if (this.#onCallerAbort !== undefined) {
+      this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort)
+      this.#onCallerAbort = undefined
+    }
+  }
+
+  #end(reason: EndReason, cause?: Error): void {
+    if (this.#endReason !== undefined) return
+    this.#endReason = reason
+    this.#abortCause = cause
+    const error = new TimeoutError(
+      reason === 'aborted'
+        ? "aborted by the caller's signal"
+        : 'the call timed out: its deadline passed',
+      {
+        code: reason === 'aborted' ? ErrorCode.Aborted : ErrorCode.OperationTimeout,
+        ...(reason === 'aborted' ? { cause } : {}),
       },
     )
-  })
+    this.#endError = error
+    this.dispose()
+    this.#controller?.abort(error)
+    const racing = this.#racing
+    this.#racing = undefined
+    racing?.(error)
+  }
 }
-/* eslint-enable @typescript-eslint/prefer-promise-reject-errors */
