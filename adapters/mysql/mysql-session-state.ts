@@ -171,37 +171,154 @@ export function leavesNoSessionState(sql: string): boolean {
   return clean
 }
 
-/**
- * One plain statement: it starts with `SELECT`, `INSERT`, `REPLACE`, `UPDATE` or `DELETE`; outside
- * quoted runs it has only printable ASCII and no `;` (one statement), `#`, `--`, `/*` or `*\/`
- * (comments, executable ones included), `@` (variables), `:` (`:=`) or backslash. A quoted run
- * (`'…'`, `"…"`, `` `…` ``, a doubled quote inside) may hold anything but a backslash: whether `\'`
- * ends a string depends on the server's `NO_BACKSLASH_ESCAPES`. Every alternative starts with its
- * own character and a quoted run has one extent, so matching is linear.
- */
-const PLAIN_STATEMENT =
-  /^[\t\n\r ]*(?:SELECT|INSERT|REPLACE|UPDATE|DELETE)(?![A-Za-z0-9_$])(?:[\t\n\r !%&(),.0-9<=>?A-Z[\]^_a-z{|}~$+]|-(?!-)|\/(?!\*)|\*(?!\/)|'(?:[^'\\]|'')*'(?!')|"(?:[^"\\]|"")*"(?!")|`(?:[^`\\]|``)*`(?!`))*$/i
+/** Words that may leave state in the session, by length (see {@link isStatelessStatement}). */
+const STATEFUL_WORDS: readonly (readonly string[] | undefined)[] = wordsByLength([
+  // Locking clauses (FOR UPDATE / FOR SHARE, LOCK IN SHARE MODE): not worth understanding here.
+  'FOR',
+  'LOCK',
+  // Files and variables as targets (INTO is allowed after INSERT and REPLACE only).
+  'INTO',
+  'OUTFILE',
+  'DUMPFILE',
+  // State the session keeps: FOUND_ROWS, sequences' LASTVAL, LAST_INSERT_ID(expr), named locks.
+  'SQL_CALC_FOUND_ROWS',
+  'NEXT',
+  'PREVIOUS',
+  'NEXTVAL',
+  'SETVAL',
+  'LASTVAL',
+  'LAST_INSERT_ID',
+  'FOUND_ROWS',
+  'ROW_COUNT',
+  'GET_LOCK',
+  'RELEASE_LOCK',
+  'RELEASE_ALL_LOCKS',
+  'IS_FREE_LOCK',
+  'IS_USED_LOCK',
+])
 
-/**
- * Words that may leave state in the session (locks, sequences, files, the previous statement's
- * results) or that the check does not try to understand (locking clauses). Looked for anywhere,
- * quoted runs included: a false alarm only costs a reset. `INTO` is looked for apart: `INSERT` and
- * `REPLACE` need it.
- */
-const STATEFUL_WORDS =
-  /(?<![A-Za-z0-9_$])(?:OUTFILE|DUMPFILE|FOR|LOCK|SQL_CALC_FOUND_ROWS|NEXT|PREVIOUS|NEXTVAL|SETVAL|LASTVAL|LAST_INSERT_ID|FOUND_ROWS|ROW_COUNT|GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS|IS_FREE_LOCK|IS_USED_LOCK)(?![A-Za-z0-9_$])/i
-const INTO_WORD = /(?<![A-Za-z0-9_$])INTO(?![A-Za-z0-9_$])/i
-const INSERTS = /^[\t\n\r ]*(?:INSERT|REPLACE)(?![A-Za-z0-9_$])/i
+/** What a statement's first word allows: 0 = not a plain statement, 1 = `INTO` refused, 2 = allowed. */
+const STARTS: readonly (readonly [string, 1 | 2])[] = [
+  ['SELECT', 1],
+  ['UPDATE', 1],
+  ['DELETE', 1],
+  ['INSERT', 2],
+  ['REPLACE', 2],
+]
 
 /**
  * A fast, conservative check that `sql` is one plain statement that leaves no session state under
- * autocommit: {@link PLAIN_STATEMENT}, none of the {@link STATEFUL_WORDS}, and no `INTO` unless it
- * is an `INSERT` or `REPLACE`. `false` means "not sure", never "stateful".
+ * autocommit. One pass, no allocation:
+ *
+ * - the first word is `SELECT`, `INSERT`, `REPLACE`, `UPDATE` or `DELETE` (nothing before it but
+ *   whitespace);
+ * - outside quoted runs there is only printable ASCII and no `;` (one statement), `#`, `--`, `/*`
+ *   or `*\/` (comments, executable ones included), `@` (variables), `:` (`:=`) or backslash;
+ * - no unquoted word is one of the {@link STATEFUL_WORDS} (`INTO` only after `INSERT`/`REPLACE`);
+ * - a quoted run (`'…'`, `"…"` or `` `…` ``, a doubled quote inside) may hold anything but a
+ *   backslash: whether `\'` ends a string depends on the server's `NO_BACKSLASH_ESCAPES`.
+ *
+ * `false` means "not sure", never "stateful".
  */
 export function isStatelessStatement(sql: string): boolean {
-  return (
-    PLAIN_STATEMENT.test(sql) &&
-    !STATEFUL_WORDS.test(sql) &&
-    (!INTO_WORD.test(sql) || INSERTS.test(sql))
-  )
+  const n = sql.length
+  let start: 0 | 1 | 2 = 0
+  let i = 0
+  while (i < n) {
+    const c = sql.charCodeAt(i)
+    const kind = c < 0x80 ? CHAR_KINDS[c] : FORBIDDEN
+    if (kind === WORD) {
+      const from = i
+      do i++
+      while (i < n && CHAR_KINDS[sql.charCodeAt(i)] === WORD)
+      if (start === 0) {
+        start = startOf(sql, from, i)
+        if (start === 0) return false
+      } else if (isStatefulWord(sql, from, i, start)) {
+        return false
+      }
+    } else if (kind === SPACE) {
+      i++
+    } else if (start === 0 || kind === FORBIDDEN) {
+      return false
+    } else if (kind === QUOTE) {
+      // ' " `: a doubled quote continues the run; a backslash is refused.
+      i++
+      for (;;) {
+        if (i >= n) return false
+        const q = sql.charCodeAt(i++)
+        if (q === 0x5c) return false
+        if (q === c) {
+          if (i < n && sql.charCodeAt(i) === c) i++
+          else break
+        }
+      }
+    } else {
+      if (kind === COMMENT_START) {
+        const next = i + 1 < n ? sql.charCodeAt(i + 1) : 0
+        if (c === 0x2d ? next === 0x2d : c === 0x2f ? next === 0x2a : next === 0x2f) return false
+      }
+      i++
+    }
+  }
+  return start !== 0
+}
+
+const FORBIDDEN = 0
+const WORD = 1
+const SPACE = 2
+const QUOTE = 3
+const PUNCTUATION = 4
+/** `-`, `/`, `*`: a comment starts or ends if the next character is `-`, `*`, `/` respectively. */
+const COMMENT_START = 5
+
+/**
+ * The kind of each ASCII character outside quoted runs: `[A-Za-z0-9_$]` make words; control
+ * characters other than tab, CR and LF, and `; # @ : \\` are forbidden (several statements,
+ * comments, variables, assignments, escapes); other printable ASCII is punctuation.
+ */
+const CHAR_KINDS: Uint8Array = (() => {
+  const kinds = new Uint8Array(128)
+  for (let c = 0x21; c < 0x7f; c++) kinds[c] = PUNCTUATION
+  for (const c of '0123456789_$') kinds[c.charCodeAt(0)] = WORD
+  for (let c = 0x41; c <= 0x5a; c++) kinds[c] = kinds[c + 0x20] = WORD
+  for (const c of ' \t\n\r') kinds[c.charCodeAt(0)] = SPACE
+  for (const c of `'"\``) kinds[c.charCodeAt(0)] = QUOTE
+  for (const c of ';#@:\\') kinds[c.charCodeAt(0)] = FORBIDDEN
+  for (const c of '-/*') kinds[c.charCodeAt(0)] = COMMENT_START
+  return kinds
+})()
+
+function startOf(sql: string, from: number, to: number): 0 | 1 | 2 {
+  for (const [word, kind] of STARTS) {
+    if (isWord(sql, from, to, word)) return kind
+  }
+  return 0
+}
+
+function isStatefulWord(sql: string, from: number, to: number, start: 1 | 2): boolean {
+  const candidates = STATEFUL_WORDS[to - from]
+  if (candidates === undefined) return false
+  for (const word of candidates) {
+    if (isWord(sql, from, to, word)) return word !== 'INTO' || start === 1
+  }
+  return false
+}
+
+/**
+ * Whether `sql[from, to)` is `word` (upper-case letters and `_`) in any case. `& 0xdf` upper-cases
+ * an ASCII letter and maps no other word character onto a letter or `_`.
+ */
+function isWord(sql: string, from: number, to: number, word: string): boolean {
+  if (to - from !== word.length) return false
+  for (let k = 0; k < word.length; k++) {
+    if ((sql.charCodeAt(from + k) & 0xdf) !== word.charCodeAt(k)) return false
+  }
+  return true
+}
+
+function wordsByLength(words: readonly string[]): (readonly string[] | undefined)[] {
+  const byLength: string[][] = []
+  for (const word of words) (byLength[word.length] ??= []).push(word)
+  return byLength
 }

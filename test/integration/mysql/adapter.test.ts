@@ -341,6 +341,116 @@ describe('mysql adapter: causal tokens and replication waits', () => {
   })
 })
 
+describe('mysql adapter: session hygiene between borrowers', () => {
+  /** Borrows a connection on `node`, runs `fn`, releases it (never destroyed). */
+  async function borrow<T>(
+    adapter: MysqlAdapter,
+    node: string,
+    fn: (conn: MysqlConnection) => Promise<T>,
+  ): Promise<T> {
+    const conn = await adapter.acquire(node, { timeoutMS: 5_000 })
+    try {
+      return await fn(conn)
+    } finally {
+      adapter.release(conn, false)
+    }
+  }
+
+  async function row(conn: MysqlConnection, sql: string): Promise<Record<string, unknown>> {
+    const [rows] = await conn.query(sql)
+    return (rows as Record<string, unknown>[])[0] ?? {}
+  }
+
+  async function globalStatus(conn: MysqlConnection, name: string): Promise<number> {
+    const [rows] = await conn.query('SHOW GLOBAL STATUS LIKE ?', [name])
+    return Number((rows as { Value: string }[])[0]?.Value)
+  }
+
+  it('hands the next borrower none of a read borrow’s variables, open transaction or named lock', async () => {
+    const adapter = makeAdapter([addr(1)], '?maxPoolSize=1')
+    const leaked = await borrow(adapter, addr(1), async (conn) => {
+      await conn.query('SET @rk_leak = 1, SESSION sql_select_limit = 7')
+      await conn.query('START TRANSACTION READ ONLY')
+      await conn.query('SELECT COUNT(*) FROM items')
+      await conn.query("SELECT GET_LOCK('rk_leak', 0)")
+      return row(conn, 'SELECT CONNECTION_ID() AS id, @@in_transaction AS tx')
+    })
+    expect(Number(leaked['tx'])).toBe(1)
+    const next = await borrow(adapter, addr(1), (conn) =>
+      row(
+        conn,
+        "SELECT CONNECTION_ID() AS id, @@in_transaction AS tx, @rk_leak AS x, @@sql_select_limit AS lim, IS_USED_LOCK('rk_leak') AS lock_owner",
+      ),
+    )
+    expect(next['id']).toBe(leaked['id']) // the same session (maxPoolSize=1), reset in between
+    expect(Number(next['tx'])).toBe(0)
+    expect(next['x']).toBeNull()
+    expect(String(next['lim'])).not.toBe('7')
+    expect(next['lock_owner']).toBeNull()
+  })
+
+  it('rolls back what a borrow left uncommitted instead of letting the next borrower commit it', async () => {
+    const adapter = makeAdapter([addr(0)], '?maxPoolSize=1')
+    const note = `uncommitted-${Date.now()}`
+    await borrow(adapter, addr(0), async (conn) => {
+      await conn.query('SET autocommit = 0')
+      await conn.query('INSERT INTO items (note) VALUES (?)', [note])
+    })
+    const seen = await borrow(adapter, addr(0), async (conn) => {
+      // A plain autocommit write by the next borrower, on the same session.
+      await conn.query('INSERT INTO items (note) VALUES (?)', [`${note}-next`])
+      const { ac } = await row(conn, 'SELECT @@autocommit AS ac')
+      const { n } = await row(conn, `SELECT COUNT(*) AS n FROM items WHERE note = '${note}'`)
+      return { ac, n }
+    })
+    expect(Number(seen['ac'])).toBe(1)
+    expect(Number(seen['n'])).toBe(0)
+    // And the next borrower's own write was committed (visible from another session).
+    const other = makeAdapter([addr(0)])
+    const committed = await borrow(other, addr(0), (conn) =>
+      row(conn, `SELECT COUNT(*) AS n FROM items WHERE note = '${note}-next'`),
+    )
+    expect(Number(committed['n'])).toBe(1)
+  })
+
+  it('returns a connection after plain reads and single inserts without resetting it', async () => {
+    const adapter = makeAdapter([addr(0)], '?maxPoolSize=1')
+    const probe = makeAdapter([addr(0)])
+    // A prepared statement survives only if no COM_RESET_CONNECTION ran in between.
+    const counter = (): Promise<number> =>
+      borrow(probe, addr(0), (c) => globalStatus(c, 'Com_stmt_prepare'))
+    const run = (): Promise<unknown> =>
+      borrow(adapter, addr(0), async (conn) => {
+        await conn.execute('SELECT note FROM items WHERE id = ?', [1])
+        await conn.query('INSERT INTO items (note) VALUES (?)', ['plain'])
+        return conn.query('SELECT COUNT(*) FROM items')
+      })
+    await run()
+    const before = await counter()
+    for (let i = 0; i < 3; i++) await run()
+    expect(await counter()).toBe(before)
+  })
+
+  it('resets a connection after a statement it cannot vouch for, so a prepared statement is prepared again', async () => {
+    const adapter = makeAdapter([addr(0)], '?maxPoolSize=1')
+    const probe = makeAdapter([addr(0)])
+    const counter = (): Promise<number> =>
+      borrow(probe, addr(0), (c) => globalStatus(c, 'Com_stmt_prepare'))
+    await borrow(adapter, addr(0), (conn) =>
+      conn.execute('SELECT note FROM items WHERE id = ?', [1]),
+    )
+    const before = await counter()
+    await borrow(adapter, addr(0), async (conn) => {
+      await conn.execute('SELECT note FROM items WHERE id = ?', [1]) // cached: no prepare
+      await conn.query('SET @rk_dirty = 1')
+    })
+    await borrow(adapter, addr(0), (conn) =>
+      conn.execute('SELECT note FROM items WHERE id = ?', [1]),
+    )
+    expect(await counter()).toBe(before + 1)
+  })
+})
+
 describe('mysql adapter: errors and close', () => {
   it('socketTimeoutMS cuts a statement a hung node never answers, not a quiet borrow', async () => {
     const adapter = makeAdapter(undefined, '?socketTimeoutMS=300')

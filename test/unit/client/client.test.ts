@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { AcquireOptions, Adapter } from '../../../src/adapter.js'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
-import { ErrorCode } from '../../../src/errors/errors.js'
+import { ClientClosedError, ErrorCode, TimeoutError } from '../../../src/errors/errors.js'
 import { createFakeAdapter, FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn, FakeRole } from '../../fixtures/fake-adapter.js'
 import { caught } from '../../fixtures/caught.js'
@@ -37,14 +38,15 @@ function setUp(
   return { cluster, db }
 }
 
-
 describe('ReplicaKitClient routing', () => {
   it('sends writes to the primary and secondary reads to a secondary', async () => {
     const { cluster, db } = setUp({ [A]: 'primary', [B]: 'secondary', [C]: 'secondary' })
     await db.write(async (conn) => {
       cluster.insert(conn, 'r1')
     })
-    const rows = await db.read(async (conn) => cluster.select(conn), { readPreference: 'secondary' })
+    const rows = await db.read(async (conn) => cluster.select(conn), {
+      readPreference: 'secondary',
+    })
     expect(rows).toEqual(['r1'])
     expect(cluster.log[0]).toEqual({ node: A, op: 'insert r1' })
     expect([B, C]).toContain(cluster.log[1]?.node)
@@ -66,10 +68,14 @@ describe('ReplicaKitClient routing', () => {
   it('reports the topology like rs.status()', async () => {
     const { db } = setUp({ [A]: 'primary', [B]: 'secondary' })
     await db.waitForPrimary()
-    await expect.poll(() => db.topology().nodes.map((n) => n.state).sort()).toEqual([
-      'PRIMARY',
-      'SECONDARY',
-    ])
+    await expect
+      .poll(() =>
+        db
+          .topology()
+          .nodes.map((n) => n.state)
+          .sort(),
+      )
+      .toEqual(['PRIMARY', 'SECONDARY'])
     expect(db.topology().primary).toBe(A)
     expect(JSON.stringify(db.topology())).not.toContain('s3cret')
   })
@@ -118,7 +124,10 @@ describe('ReplicaKitClient failover', () => {
     await db.write(async (conn) => {
       cluster.insert(conn, 'after')
     })
-    expect(cluster.log.map((l) => `${l.node} ${l.op}`)).toEqual([`${A} insert after`, `${B} insert after`])
+    expect(cluster.log.map((l) => `${l.node} ${l.op}`)).toEqual([
+      `${A} insert after`,
+      `${B} insert after`,
+    ])
     expect(db.topology().primary).toBe(B)
   })
 
@@ -166,14 +175,20 @@ describe('ReplicaKitClient failover', () => {
     db.on('primaryChanged', (e) => seen.push(e.next))
     cluster.node(A).role = 'down'
     cluster.node(B).role = 'primary'
-    await db.write(async (conn) => {
-      cluster.insert(conn, 'x')
-    }, { idempotent: true })
+    await db.write(
+      async (conn) => {
+        cluster.insert(conn, 'x')
+      },
+      { idempotent: true },
+    )
     expect(seen).toContain(B)
   })
 
   it('fails within its deadline with a ServerSelectionError when no primary appears', async () => {
-    const { cluster, db } = setUp({ [A]: 'secondary', [B]: 'secondary' }, { serverSelectionTimeoutMS: 300 })
+    const { cluster, db } = setUp(
+      { [A]: 'secondary', [B]: 'secondary' },
+      { serverSelectionTimeoutMS: 300 },
+    )
     const error = await caught(
       db.write(async (conn) => {
         cluster.insert(conn, 'x')
@@ -249,9 +264,12 @@ describe('ReplicaKitClient sessions', () => {
     const { cluster, db } = setUp({ [A]: 'primary', [B]: 'secondary' })
     const session = db.startSession()
     cluster.node(B).paused = true
-    await db.write(async (conn) => {
-      cluster.insert(conn, 'mine')
-    }, { session })
+    await db.write(
+      async (conn) => {
+        cluster.insert(conn, 'mine')
+      },
+      { session },
+    )
     expect(session.token).not.toBeNull()
     setTimeout(() => {
       cluster.node(B).paused = false
@@ -269,9 +287,12 @@ describe('ReplicaKitClient sessions', () => {
     const { cluster, db } = setUp({ [A]: 'primary', [B]: 'secondary' }, { causalWaitMS: 50 })
     const session = db.startSession()
     cluster.node(B).paused = true
-    await db.write(async (conn) => {
-      cluster.insert(conn, 'mine')
-    }, { session })
+    await db.write(
+      async (conn) => {
+        cluster.insert(conn, 'mine')
+      },
+      { session },
+    )
     const error = await caught(
       db.read(async (conn) => cluster.select(conn), { session, readPreference: 'secondary' }),
     )
@@ -289,7 +310,10 @@ describe('ReplicaKitClient close', () => {
   })
 
   it('aborts a call waiting for a primary when the client closes', async () => {
-    const { db } = setUp({ [A]: 'secondary' }, { serverSelectionTimeoutMS: 10_000, timeoutMS: 10_000 })
+    const { db } = setUp(
+      { [A]: 'secondary' },
+      { serverSelectionTimeoutMS: 10_000, timeoutMS: 10_000 },
+    )
     const pending = caught(db.write(() => Promise.resolve(1)))
     await new Promise((r) => setTimeout(r, 20))
     await db.close()
@@ -304,5 +328,108 @@ describe('ReplicaKitClient timeouts', () => {
       cluster.insert(conn, 'z')
     })
     expect(cluster.node(A).rows).toEqual(['z'])
+  })
+})
+
+describe('ReplicaKitClient per-call plumbing', () => {
+  /** A client whose adapter's `acquire` is replaced (the rest is the fake cluster's). */
+  function withAcquire(
+    acquire: (base: Adapter<FakeConn>, node: string, options: AcquireOptions) => Promise<FakeConn>,
+    options: ClientOptions = {},
+  ): { cluster: FakeCluster; db: ReplicaKitClient<FakeConn> } {
+    const cluster = new FakeCluster({ [A]: 'primary', [B]: 'secondary' })
+    const base = createFakeAdapter(cluster)
+    const adapter: Adapter<FakeConn> = {
+      ...base,
+      acquire: (node, acquireOptions) => acquire(base, node, acquireOptions),
+    }
+    const resolved = resolveOptions(`mysql://app:s3cret@${A},${B}/appdb`, {
+      heartbeatFrequencyMS: 500,
+      serverSelectionTimeoutMS: 2000,
+      timeoutMS: 3000,
+      ...options,
+    })
+    const db = new ReplicaKitClient(adapter, resolved)
+    clients.push(db)
+    return { cluster, db }
+  }
+
+  it('gives the adapter a signal that aborts with the call’s timeout when the call’s deadline passes', async () => {
+    let seen: AbortSignal | undefined
+    const { db } = withAcquire(
+      (_base, _node, options) =>
+        new Promise<FakeConn>((_resolve, reject) => {
+          seen = options.signal
+          options.signal?.addEventListener('abort', () => {
+            reject(new TimeoutError('gave up', { code: ErrorCode.Aborted }))
+          })
+        }),
+      { timeoutMS: 150, retryWrites: false },
+    )
+    await db.waitForPrimary()
+    const error = await caught(db.write(() => Promise.resolve(1)))
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(seen?.aborted).toBe(true)
+    expect((seen?.reason as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+  })
+
+  it('never runs fn on a connection that arrives after the call’s deadline, and returns it', async () => {
+    const { cluster, db } = withAcquire(
+      async (base, node, options) => {
+        await new Promise((r) => setTimeout(r, 250))
+        return base.acquire(node, options)
+      },
+      { timeoutMS: 100 },
+    )
+    await db.waitForPrimary()
+    const fn = vi.fn(() => Promise.resolve(1))
+    const error = await caught(db.read(fn, { readPreference: 'secondary' }))
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(fn).not.toHaveBeenCalled()
+    expect(cluster.borrowed).toBe(0)
+  })
+
+  it('ends a call whose fn is running with ClientClosedError when the client closes', async () => {
+    const { db } = setUp({ [A]: 'primary', [B]: 'secondary' })
+    const pending = caught(
+      db.read(() => new Promise<never>(() => undefined), { readPreference: 'secondary' }),
+    )
+    await new Promise((r) => setTimeout(r, 50))
+    await db.close()
+    const error = await pending
+    expect(error).toBeInstanceOf(ClientClosedError)
+    expect(error.code).toBe(ErrorCode.ClientClosed)
+  })
+
+  it('ends a call when the caller’s signal aborts, with ABORTED', async () => {
+    const { db } = setUp({ [A]: 'primary', [B]: 'secondary' })
+    const controller = new AbortController()
+    const pending = caught(
+      db.read(() => new Promise<never>(() => undefined), {
+        readPreference: 'secondary',
+        signal: controller.signal,
+      }),
+    )
+    await new Promise((r) => setTimeout(r, 50))
+    controller.abort()
+    expect((await pending).code).toBe(ErrorCode.Aborted)
+  })
+
+  it('serves reads that only name a mode and reads with their own tags alike', async () => {
+    const { cluster, db } = setUp({ [A]: 'primary', [B]: 'secondary', [C]: 'secondary' })
+    cluster.node(C).tags = { dc: 'west' }
+    await db.waitForPrimary()
+    await new Promise((r) => setTimeout(r, 600)) // a heartbeat picks up the tags
+    for (let i = 0; i < 10; i++) {
+      const onSecondary = await db.read(async (conn) => conn.node, { readPreference: 'secondary' })
+      expect([B, C]).toContain(onSecondary)
+      const onWest = await db.read(async (conn) => conn.node, {
+        readPreference: 'secondary',
+        readPreferenceTags: [{ dc: 'west' }],
+      })
+      expect(onWest).toBe(C)
+      expect(await db.read(async (conn) => conn.node, { readPreference: 'primary' })).toBe(A)
+    }
   })
 })

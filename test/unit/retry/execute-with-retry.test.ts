@@ -7,7 +7,7 @@ import {
   ServerSelectionError,
   TimeoutError,
 } from '../../../src/errors/errors.js'
-import { executeWithRetry } from '../../../src/retry/execute-with-retry.js'
+import { CallScope, executeWithRetry } from '../../../src/retry/execute-with-retry.js'
 import type {
   AttemptContext,
   RetryableCall,
@@ -485,5 +485,148 @@ describe('executeWithRetry: errors from the caller’s own code', () => {
     )
     await h.clock.advanceAsync(1_000)
     expect(call.state().error).toBe(hookBug)
+  })
+})
+
+describe('executeWithRetry: fixed cost', () => {
+  /** Counts the AbortControllers made while `fn` runs. */
+  async function countControllers(fn: () => Promise<unknown>): Promise<number> {
+    const Original = globalThis.AbortController
+    let made = 0
+    globalThis.AbortController = class extends Original {
+      constructor() {
+        super()
+        made++
+      }
+    }
+    try {
+      await fn()
+    } finally {
+      globalThis.AbortController = Original
+    }
+    return made
+  }
+
+  it('makes no AbortController for a call whose select and attempt never read ctx.signal', async () => {
+    const h = harness(['rows'])
+    expect(await countControllers(() => h.run({}))).toBe(0)
+    const read = harness(['rows'])
+    const made = await countControllers(() =>
+      read.run({
+        attempt: (_node, ctx) => Promise.resolve(ctx.signal.aborted ? 'aborted' : 'rows'),
+      }),
+    )
+    expect(made).toBe(1)
+  })
+
+  it('takes a node that select answers at once, without a promise', async () => {
+    const h = harness(['rows'])
+    const attempt = vi.fn((node: string) => Promise.resolve(node))
+    await expect(h.run({ select: () => 'z:1', attempt })).resolves.toBe('z:1')
+    expect(attempt).toHaveBeenCalledTimes(1)
+  })
+
+  it('treats an error that select throws at once like a rejected selection', async () => {
+    const e = network('a:1')
+    const selection = new ServerSelectionError('no node', {
+      code: ErrorCode.ServerSelectionTimeout,
+    })
+    const h = harness([e, 'rows'])
+    const call = settle(
+      h.run({
+        select: (ctx) => {
+          if (ctx.attempt === 1) return 'a:1'
+          throw selection
+        },
+      }),
+    )
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(e) // a retry's selection failure reports the attempt's error
+  })
+})
+
+describe('CallScope', () => {
+  it('aborts its signal with the end error, whether the signal was read before or after the end', async () => {
+    const clock = createFakeClock()
+    const early = new CallScope(clock, 100)
+    const signal = early.signal
+    expect(signal.aborted).toBe(false)
+    clock.advance(100)
+    expect(signal.aborted).toBe(true)
+    expect(early.endReason).toBe('deadline')
+    expect(signal.reason).toBe(early.endError)
+    expect((early.endError as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+
+    const late = new CallScope(clock, clock.monotonicMS() + 100)
+    clock.advance(100)
+    expect(late.signal.aborted).toBe(true)
+    expect(late.signal.reason).toBe(late.endError)
+    expect(clock.pendingTimerCount).toBe(0)
+  })
+
+  it('ends as aborted with the given cause, at once, and rejects the race in progress', async () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 10_000)
+    const racing = settle(scope.race(() => new Promise<never>(() => undefined)))
+    const cause = new Error('client closed')
+    scope.abort(cause)
+    await clock.flush()
+    expect(scope.endReason).toBe('aborted')
+    expect(scope.abortCause).toBe(cause)
+    expect(racing.state().error).toBe(scope.endError)
+    expect((scope.endError as TimeoutError).code).toBe(ErrorCode.Aborted)
+    expect((scope.endError as TimeoutError).cause).toBe(cause)
+    expect(clock.pendingTimerCount).toBe(0) // ending clears the deadline timer
+    await expect(scope.race(() => Promise.resolve(1))).rejects.toBe(scope.endError)
+  })
+
+  it('follows the caller’s signal and lets go of it when disposed', () => {
+    const clock = createFakeClock()
+    const controller = new AbortController()
+    const reason = new Error('user cancelled')
+    const scope = new CallScope(clock, 10_000, controller.signal)
+    controller.abort(reason)
+    expect(scope.endReason).toBe('aborted')
+    expect(scope.abortCause).toBe(reason)
+
+    const other = new AbortController()
+    const disposed = new CallScope(clock, 10_000, other.signal)
+    disposed.dispose()
+    other.abort()
+    expect(disposed.endReason).toBeUndefined()
+    expect(clock.pendingTimerCount).toBe(0)
+  })
+
+  it('arms no timer for an infinite deadline', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, Number.POSITIVE_INFINITY)
+    expect(clock.pendingTimerCount).toBe(0)
+    expect(scope.remainingMS()).toBe(Number.POSITIVE_INFINITY)
+  })
+
+  it('is the caller’s to dispose when handed to executeWithRetry, and ends the call it serves', async () => {
+    const h = harness(['rows'])
+    const scope = new CallScope(h.clock, h.clock.monotonicMS() + 10_000)
+    await expect(h.run({ scope, deadlineMS: scope.deadlineMS })).resolves.toBe('rows')
+    expect(h.clock.pendingTimerCount).toBe(1) // still armed: not executeWithRetry's to clear
+    scope.dispose()
+    expect(h.clock.pendingTimerCount).toBe(0)
+
+    const aborted = new CallScope(h.clock, h.clock.monotonicMS() + 10_000)
+    const cause = new Error('closed')
+    const call = settle(
+      harness([]).run({
+        scope: aborted,
+        deadlineMS: aborted.deadlineMS,
+        attempt: () => new Promise<never>(() => undefined),
+      }),
+    )
+    await h.clock.flush()
+    aborted.abort(cause)
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.Aborted)
+    expect(error.cause).toBe(cause)
+    aborted.dispose()
   })
 })
