@@ -78,13 +78,16 @@ try {
     for (const file of report.testResults ?? []) {
       const project = projectOf(file.name, projects)
       const counts = perProject.get(project)
+      let failedHere = 0
       for (const test of file.assertionResults ?? []) {
         if (test.status === 'passed') counts.passed += 1
-        else if (test.status === 'failed') counts.failed += 1
+        else if (test.status === 'failed') failedHere += 1
         else counts.skipped += 1 // skipped, pending, todo
       }
-      // A file that failed to load has no assertions but is a failure all the same.
-      if ((file.assertionResults ?? []).length === 0 && file.status === 'failed') counts.failed += 1
+      // A file that failed without a failed test (it did not load, or a beforeAll/afterAll hook
+      // threw and its tests were never run) is a failure all the same, never a skip.
+      if (failedHere === 0 && file.status === 'failed') failedHere = 1
+      counts.failed += failedHere
     }
     for (const [project, c] of perProject) {
       totals.passed += c.passed

@@ -89,28 +89,59 @@ export function isNodeProcess(node: MysqlNodeState): boolean {
  * later clusters copy that template (about 0.1 s instead of 0.7 s).
  */
 export async function prepareDataDir(binaries: MariadbBinaries, dir: string): Promise<void> {
+  const template = await ensureTemplate(binaries)
+  await mkdir(dir, { recursive: true })
+  await cp(template, join(dir, 'data'), { recursive: true })
+}
+
+/**
+ * The template for this server binary, built at most once per process: a cluster prepares its nodes
+ * in parallel, and concurrent `mariadb-install-db` runs collide (shared temporary tables in the
+ * default tmpdir). A failed build is not cached, so the next cluster tries again.
+ */
+let templateBuild: { key: string; promise: Promise<string> } | undefined
+
+async function ensureTemplate(binaries: MariadbBinaries): Promise<string> {
   const binary = await stat(binaries.mariadbd)
   const template = join(REPO_ROOT, '.cluster', `mariadb-template-${binary.size}-${binary.mtimeMs}`)
-  if (!existsSync(template)) {
-    const scratch = `${template}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-    await mkdir(scratch, { recursive: true })
-    const args = [
-      '--no-defaults',
-      ...(IS_ROOT ? ['--user=root'] : [`--auth-root-socket-user=${ADMIN_USER}`]),
-      `--datadir=${scratch}`,
-      '--skip-test-db',
-      '--auth-root-authentication-method=socket',
-      `--innodb-log-file-size=${INNODB_LOG_FILE_SIZE}`,
-      '--innodb-buffer-pool-size=64M',
-    ]
-    const logPath = join(dirname(template), `install-db-${process.pid}.log`)
+  if (existsSync(template)) return template
+  if (templateBuild?.key !== template) {
+    const promise = buildTemplate(binaries, template)
+    templateBuild = { key: template, promise }
+    promise.catch(() => {
+      if (templateBuild?.promise === promise) templateBuild = undefined
+    })
+  }
+  return templateBuild.promise
+}
+
+async function buildTemplate(binaries: MariadbBinaries, template: string): Promise<string> {
+  const scratch = `${template}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  const tmp = `${scratch}-tmp`
+  await mkdir(scratch, { recursive: true })
+  await mkdir(tmp, { recursive: true })
+  const args = [
+    '--no-defaults',
+    ...(IS_ROOT ? ['--user=root'] : [`--auth-root-socket-user=${ADMIN_USER}`]),
+    `--datadir=${scratch}`,
+    // A private tmpdir: another process's bootstrap must not meet this one's temporary tables.
+    `--tmpdir=${tmp}`,
+    '--skip-test-db',
+    '--auth-root-authentication-method=socket',
+    `--innodb-log-file-size=${INNODB_LOG_FILE_SIZE}`,
+    '--innodb-buffer-pool-size=64M',
+  ]
+  const logPath = join(dirname(template), `install-db-${process.pid}.log`)
+  try {
     await runCommand(binaries.installDb, args, { logPath, timeoutMS: 60_000 })
     // Another process may have won the race; its template is as good as ours.
     await rename(scratch, template).catch(() => rm(scratch, { recursive: true, force: true }))
     await rm(logPath, { force: true })
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+    await rm(scratch, { recursive: true, force: true })
   }
-  await mkdir(dir, { recursive: true })
-  await cp(template, join(dir, 'data'), { recursive: true })
+  return template
 }
 
 /** The recipe's `mariadbd` command line for `node`. */
