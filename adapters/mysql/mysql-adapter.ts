@@ -295,7 +295,7 @@ class MysqlAdapter implements Adapter<MysqlConnection> {
       await new Promise<void>((resolve, reject) => {
         resetSession(coreOf(conn) as unknown as ResettableConnection, state, (error) => {
           if (error == null) resolve()
-          else reject(error instanceof Error ? error : new Error(String(error)))
+          else reject(error instanceof Error ? error : new Error('connection reset failed'))
         })
       })
     } catch (error: unknown) {

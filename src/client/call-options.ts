@@ -116,7 +116,10 @@ function isPlainCallOptions(options: object): boolean {
  */
 export function parseCallOptions(options: CallOptions | undefined): CallOptions {
   if (options === undefined) return NO_CALL_OPTIONS
-  if (typeof options === 'object' && options !== null && isPlainCallOptions(options)) return options
+  // Callers without types may pass anything: check the shape before trusting it.
+  if (typeof options === 'object' && (options as unknown) !== null && isPlainCallOptions(options)) {
+    return options
+  }
   const parsed = CALL_OPTIONS.safeParse(options)
   if (!parsed.success) {
     throw new ConfigError(`invalid call option: ${z.prettifyError(parsed.error)}`, {
