@@ -215,12 +215,15 @@ const STARTS: readonly (readonly [string, 1 | 2])[] = [
  * - outside quoted runs there is only printable ASCII and no `;` (one statement), `#`, `--`, `/*`
  *   or `*\/` (comments, executable ones included), `@` (variables), `:` (`:=`) or backslash;
  * - no unquoted word is one of the {@link STATEFUL_WORDS} (`INTO` only after `INSERT`/`REPLACE`);
- * - a quoted run (`'…'`, `"…"` or `` `…` ``, a doubled quote inside) may hold anything but a
- *   backslash: whether `\'` ends a string depends on the server's `NO_BACKSLASH_ESCAPES`.
+ * - a quoted run (`'…'`, `"…"` or `` `…` ``, a doubled quote inside) may hold anything;
+ * - there is no backslash at all: whether `\'` ends a string depends on the server's
+ *   `NO_BACKSLASH_ESCAPES`, so neither reading is trusted.
  *
  * `false` means "not sure", never "stateful".
  */
 export function isStatelessStatement(sql: string): boolean {
+  // Whether `\'` ends a quoted run depends on the server's NO_BACKSLASH_ESCAPES: refuse both readings.
+  if (sql.includes('\\')) return false
   const n = sql.length
   let start: 0 | 1 | 2 = 0
   let i = 0
@@ -242,17 +245,12 @@ export function isStatelessStatement(sql: string): boolean {
     } else if (start === 0 || kind === FORBIDDEN) {
       return false
     } else if (kind === QUOTE) {
-      // ' " `: a doubled quote continues the run; a backslash is refused.
-      i++
-      for (;;) {
-        if (i >= n) return false
-        const q = sql.charCodeAt(i++)
-        if (q === 0x5c) return false
-        if (q === c) {
-          if (i < n && sql.charCodeAt(i) === c) i++
-          else break
-        }
-      }
+      // ' " `: the run ends at the next lone quote of its kind (a doubled one continues it).
+      const quote = c === 0x27 ? "'" : c === 0x22 ? '"' : '`'
+      let close = sql.indexOf(quote, i + 1)
+      while (close !== -1 && sql.charCodeAt(close + 1) === c) close = sql.indexOf(quote, close + 2)
+      if (close === -1) return false
+      i = close + 1
     } else {
       if (kind === COMMENT_START) {
         const next = i + 1 < n ? sql.charCodeAt(i + 1) : 0

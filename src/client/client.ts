@@ -67,7 +67,11 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   /** The selector of reads that override nothing, and of reads that only name a mode. */
   readonly #defaultReadSelector: NodeSelector
   readonly #modeSelectors = new Map<string, NodeSelector>()
+  /** The selectors kept for the client's life: their selections may be remembered per description. */
+  readonly #reusableSelectors = new WeakSet<NodeSelector>([WRITE_SELECTOR])
   readonly #operationCount = (address: NodeAddress): number => this.#inFlight.get(address) ?? 0
+  /** The selection request of each reusable selector on a first attempt (the common case). */
+  readonly #plainRequests = new WeakMap<NodeSelector, SelectNowRequest>()
   readonly #onRetry = (event: RetryEvent): void => {
     this.emit('retry', event)
   }
@@ -92,6 +96,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       maxBackoffMS: options.maxBackoffMS,
     })
     this.#defaultReadSelector = readSelector(options.readPreference)
+    this.#reusableSelectors.add(this.#defaultReadSelector)
     this.#topology = new Topology({
       seeds: [...options.hosts],
       clock: this.#clock,
@@ -191,7 +196,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   async read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
-    const [selector, reusable] = this.#readSelector(call)
+    const selector = this.#readSelector(call)
+    const reusable = this.#reusableSelectors.has(selector)
     const token = call.session?.token ?? null
     const prefer = token === null ? undefined : (n: NodeDescription) => this.#covers(n, token)
     const scope = this.#openCall(this.#deadlineMS(call), call.signal)
@@ -250,10 +256,10 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     fn: (conn: Conn) => Promise<T>,
     token: CausalToken | null,
   ): (node: NodeAddress, ctx: AttemptContext) => Promise<T> {
-    if (token === null) return (node, ctx) => this.#run(node, ctx, scope, fn, undefined)
+    if (token === null) return (node) => this.#run(node, scope, fn, undefined)
     return async (node, ctx) => {
       await this.#awaitCausal(node, token, ctx.signal, ctx.remainingMS())
-      return this.#run(node, ctx, scope, fn, undefined)
+      return this.#run(node, scope, fn, undefined)
     }
   }
 
@@ -303,20 +309,21 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    * call names on its own (so its selections can be remembered per description); a fresh one for
    * calls that override tags or staleness.
    */
-  #readSelector(call: CallOptions): readonly [NodeSelector, boolean] {
+  #readSelector(call: CallOptions): NodeSelector {
     if (call.readPreferenceTags === undefined && call.maxStalenessSeconds === undefined) {
       const rp = call.readPreference
-      if (rp === undefined) return [this.#defaultReadSelector, true]
+      if (rp === undefined) return this.#defaultReadSelector
       if (typeof rp === 'string') {
         let selector = this.#modeSelectors.get(rp)
         if (selector === undefined) {
           selector = readSelector(callReadPreference(this.#options.readPreference, call))
           this.#modeSelectors.set(rp, selector)
+          this.#reusableSelectors.add(selector)
         }
-        return [selector, true]
+        return selector
       }
     }
-    return [readSelector(callReadPreference(this.#options.readPreference, call)), false]
+    return readSelector(callReadPreference(this.#options.readPreference, call))
   }
 
   #selectRequest(
@@ -325,7 +332,12 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     deprioritized: readonly NodeAddress[],
     prefer: ((node: NodeDescription) => boolean) | undefined,
   ): SelectNowRequest {
-    return {
+    const plain = reusableSelector && deprioritized.length === 0 && prefer === undefined
+    if (plain) {
+      const kept = this.#plainRequests.get(selector)
+      if (kept !== undefined) return kept
+    }
+    const request: SelectNowRequest = {
       selector,
       reusableSelector,
       deprioritized,
@@ -335,6 +347,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       random: this.#random,
       operationCount: this.#operationCount,
     }
+    if (plain) this.#plainRequests.set(selector, Object.freeze(request))
+    return request
   }
 
   /**
@@ -390,7 +404,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     // The write's causal token costs a round trip: fetch it only when w or a session needs it.
     const needsToken = required > 0 || session !== undefined
     const written: WrittenToken = { token: null }
-    const result = await this.#run(node, ctx, scope, fn, needsToken ? written : undefined)
+    const result = await this.#run(node, scope, fn, needsToken ? written : undefined)
     const token = written.token
     session?.advance(token)
     // Nothing was written in this call (or the backend cannot tell): nothing to wait for.
@@ -416,7 +430,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   async #run<T>(
     node: NodeAddress,
-    ctx: AttemptContext,
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
     written: WrittenToken | undefined,
@@ -428,10 +441,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       try {
         conn = await this.#adapter.acquire(
           node,
-          new AcquireRequest(
-            Math.min(unbounded(this.#options.connectTimeoutMS), ctx.remainingMS()),
-            scope,
-          ),
+          new AcquireRequest(unbounded(this.#options.connectTimeoutMS), scope),
         )
       } catch (error: unknown) {
         // Nothing reached the server: a failed connect never wrote anything.
@@ -514,16 +524,24 @@ interface WrittenToken {
 }
 
 /**
- * The options of one borrow. The signal is the call's, made only if the adapter reads it (a borrow
- * served from an idle pooled connection needs none).
+ * The options of one borrow. Its bound and signal are worked out only if the adapter reads them (a
+ * borrow served at once from an idle pooled connection needs neither): the signal is the call's,
+ * made on first use.
  */
 class AcquireRequest implements AcquireOptions {
-  readonly timeoutMS: number
+  readonly #connectTimeoutMS: number
   readonly #scope: CallScope
+  #timeoutMS: number | undefined
 
-  constructor(timeoutMS: number, scope: CallScope) {
-    this.timeoutMS = timeoutMS
+  constructor(connectTimeoutMS: number, scope: CallScope) {
+    this.#connectTimeoutMS = connectTimeoutMS
     this.#scope = scope
+  }
+
+  /** `connectTimeoutMS`, cut to what is left of the call's deadline when first read. */
+  get timeoutMS(): number {
+    this.#timeoutMS ??= Math.min(this.#connectTimeoutMS, this.#scope.remainingMS())
+    return this.#timeoutMS
   }
 
   get signal(): AbortSignal {
