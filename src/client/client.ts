@@ -60,7 +60,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   readonly #topology: Topology
   readonly #clock: Clock
   readonly #random: () => number
-  readonly #inFlight = new Map<NodeAddress, number>()
+  /** Operations running per node (for the in-window choice): one counter object per node. */
+  readonly #inFlight = new Map<NodeAddress, { count: number }>()
   /** The scopes of the calls in flight: `close()` ends them. */
   readonly #calls = new Set<CallScope>()
   readonly #policy: RetryPolicy
@@ -69,7 +70,10 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   readonly #modeSelectors = new Map<string, NodeSelector>()
   /** The selectors kept for the client's life: their selections may be remembered per description. */
   readonly #reusableSelectors = new WeakSet<NodeSelector>([WRITE_SELECTOR])
-  readonly #operationCount = (address: NodeAddress): number => this.#inFlight.get(address) ?? 0
+  readonly #operationCount = (address: NodeAddress): number =>
+    this.#inFlight.get(address)?.count ?? 0
+  /** `connectTimeoutMS` as a bound (0 = none). */
+  readonly #connectBoundMS: number
   /** The selection request of each reusable selector on a first attempt (the common case). */
   readonly #plainRequests = new WeakMap<NodeSelector, SelectNowRequest>()
   readonly #onRetry = (event: RetryEvent): void => {
@@ -87,6 +91,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     this.#options = options
     this.#clock = internals.clock ?? systemClock
     this.#random = internals.random ?? Math.random
+    this.#connectBoundMS = unbounded(options.connectTimeoutMS)
     this.#policy = Object.freeze({
       retryReads: options.retryReads,
       retryWrites: options.retryWrites,
@@ -434,15 +439,16 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     fn: (conn: Conn) => Promise<T>,
     written: WrittenToken | undefined,
   ): Promise<T> {
-    const inFlight = this.#inFlight
-    inFlight.set(node, (inFlight.get(node) ?? 0) + 1)
+    let running = this.#inFlight.get(node)
+    if (running === undefined) {
+      running = { count: 0 }
+      this.#inFlight.set(node, running)
+    }
+    running.count++
     try {
       let conn: Conn
       try {
-        conn = await this.#adapter.acquire(
-          node,
-          new AcquireRequest(unbounded(this.#options.connectTimeoutMS), scope),
-        )
+        conn = await this.#adapter.acquire(node, new AcquireRequest(this.#connectBoundMS, scope))
       } catch (error: unknown) {
         // Nothing reached the server: a failed connect never wrote anything.
         throw this.#toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
@@ -473,7 +479,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         this.#adapter.release(conn, destroy)
       }
     } finally {
-      inFlight.set(node, (inFlight.get(node) ?? 1) - 1)
+      running.count--
     }
   }
 

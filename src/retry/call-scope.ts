@@ -95,20 +95,13 @@ export class CallScope {
   }
 
   /**
-   * Runs `fn` and settles with it, or rejects with the end error as soon as the call ends, so a
-   * selection or attempt that ignores the signal cannot hold the call past its deadline. The
-   * abandoned promise's late rejection is handled (dropped) here.
+   * Settles with `promise`, or rejects with the end error as soon as the call ends (at once if it
+   * has), so a selection or attempt that ignores the signal cannot hold the call past its deadline.
+   * The abandoned promise's late rejection is handled (dropped) here.
    */
   /* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- settles with exactly what the
      callee gave, so user code's rejections come out unchanged */
-  race<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#endError !== undefined) return Promise.reject(this.#endError)
-    let promise: Promise<T>
-    try {
-      promise = Promise.resolve(fn())
-    } catch (error) {
-      return Promise.reject(error)
-    }
+  race<T>(promise: Promise<T>): Promise<T> {
     if (this.#endError !== undefined) {
       promise.catch(() => undefined)
       return Promise.reject(this.#endError)

@@ -269,7 +269,7 @@ class RetryLoop<T> {
     try {
       if (scope.endError !== undefined) throw scope.endError
       const picked = call.select(ctx)
-      node = typeof picked === 'string' ? picked : await scope.race(() => picked)
+      node = typeof picked === 'string' ? picked : await scope.race(picked)
     } catch (error) {
       const reason = scope.endReason
       if (reason !== undefined) throw this.#stop(this.#ended(reason))
@@ -281,7 +281,9 @@ class RetryLoop<T> {
     this.#attemptsStarted++
     this.#attemptInFlight = true
     try {
-      const result = await scope.race(() => call.attempt(node, ctx))
+      // Never start an attempt once the call has ended (a selection that outlived the deadline).
+      if (scope.endError !== undefined) throw scope.endError
+      const result = await scope.race(call.attempt(node, ctx))
       this.#attemptInFlight = false
       return result
     } catch (error) {

@@ -567,7 +567,7 @@ describe('CallScope', () => {
   it('ends as aborted with the given cause, at once, and rejects the race in progress', async () => {
     const clock = createFakeClock()
     const scope = new CallScope(clock, 10_000)
-    const racing = settle(scope.race(() => new Promise<never>(() => undefined)))
+    const racing = settle(scope.race(new Promise<never>(() => undefined)))
     const cause = new Error('client closed')
     scope.abort(cause)
     await clock.flush()
@@ -577,7 +577,7 @@ describe('CallScope', () => {
     expect((scope.endError as TimeoutError).code).toBe(ErrorCode.Aborted)
     expect((scope.endError as TimeoutError).cause).toBe(cause)
     expect(clock.pendingTimerCount).toBe(0) // ending clears the deadline timer
-    await expect(scope.race(() => Promise.resolve(1))).rejects.toBe(scope.endError)
+    await expect(scope.race(Promise.resolve(1))).rejects.toBe(scope.endError)
   })
 
   it('follows the caller’s signal and lets go of it when disposed', () => {
