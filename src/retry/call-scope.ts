@@ -84,6 +84,11 @@ export class CallScope {
     return this.#abortCause
   }
 
+  /** Throws the end error once the call has ended (a deadline or an abort). */
+  throwIfEnded(): void {
+    if (this.#endError !== undefined) throw this.#endError
+  }
+
   /** Milliseconds left before the deadline (0 once it has passed). */
   remainingMS(): number {
     return Math.max(0, this.deadlineMS - this.#clock.monotonicMS())

@@ -267,7 +267,7 @@ class RetryLoop<T> {
     )
     let node: NodeAddress
     try {
-      if (scope.endError !== undefined) throw scope.endError
+      scope.throwIfEnded()
       const picked = call.select(ctx)
       node = typeof picked === 'string' ? picked : await scope.race(picked)
     } catch (error) {
@@ -282,7 +282,7 @@ class RetryLoop<T> {
     this.#attemptInFlight = true
     try {
       // Never start an attempt once the call has ended (a selection that outlived the deadline).
-      if (scope.endError !== undefined) throw scope.endError
+      scope.throwIfEnded()
       const result = await scope.race(call.attempt(node, ctx))
       this.#attemptInFlight = false
       return result

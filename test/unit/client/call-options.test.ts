@@ -20,9 +20,10 @@ function accepts(options: unknown): boolean {
   }
 }
 
-/** The same options on an object the hand-written check never takes: zod alone decides. */
+/** The same options on an object the hand-written check never takes (its prototype is neither
+ * Object.prototype nor null): zod alone decides. */
 function zodOnly(options: Record<string, unknown>): unknown {
-  return Object.assign(new (class NotPlain {})(), options)
+  return Object.assign(Object.create(Object.create(null) as object) as object, options)
 }
 
 const VALUES: Record<string, unknown[]> = {

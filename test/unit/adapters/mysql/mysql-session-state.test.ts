@@ -151,7 +151,11 @@ describe('leavesNoSessionState', () => {
 
 /** A mysql2-like command of class `name`. */
 function command(name: string, fields: Record<string, unknown> = {}): object {
-  const Command = { [name]: class {} }[name]
+  const Command = {
+    [name]: class {
+      readonly tag = name
+    },
+  }[name]
   if (Command === undefined) throw new Error('no class')
   return Object.assign(new Command(), fields)
 }
