@@ -35,14 +35,15 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal
 }
 
-/** Options of borrowing a connection. */
+/**
+ * Options of borrowing a connection. The core works out both fields when they are first read (the
+ * bound from the call's remaining time, the signal as a new `AbortSignal`): an adapter that can
+ * lend a connection at once should read neither, which keeps that borrow cheap.
+ */
 export interface AcquireOptions {
   /** Bound on opening or waiting for a connection, ms. */
   readonly timeoutMS: number
-  /**
-   * Aborts the wait for a connection. An adapter should read it only when it has to wait: the core
-   * makes the signal on first read, and a borrow served at once needs none.
-   */
+  /** Aborts the wait for a connection (the call's deadline passed, or the caller aborted). */
   readonly signal?: AbortSignal
 }
 

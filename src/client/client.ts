@@ -1,5 +1,5 @@
-import type { AcquireOptions, Adapter, CausalToken } from '../adapter.js'
-import { awaitWriteConcern, requiredReplicaAcks } from '../concern/await-write-concern.js'
+import type { Adapter, CausalToken } from '../adapter.js'
+import { awaitWriteConcern } from '../concern/await-write-concern.js'
 import type { ResolvedOptions } from '../config/options.js'
 import { isNodeStateChange, toReplicaKitError } from '../errors/classify.js'
 import {
@@ -14,21 +14,22 @@ import { CallScope, executeWithRetry } from '../retry/execute-with-retry.js'
 import type { AttemptContext, RetryEvent } from '../retry/execute-with-retry.js'
 import type { RetryPolicy } from '../retry/retry-policy.js'
 import type { ReadPreference } from '../selection/read-preference.js'
-import { readSelector, WRITE_SELECTOR } from '../selection/server-selection.js'
+import { WRITE_SELECTOR } from '../selection/server-selection.js'
 import type { NodeSelector } from '../selection/server-selection.js'
 import type { WriteConcern } from '../concern/write-concern.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { NodeType } from '../topology/node-description.js'
 import type { NodeDescription, ProbeResult, Tags } from '../topology/node-description.js'
 import { Topology } from '../topology/topology.js'
-import type { TopologyDescription } from '../topology/topology-description.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
-import { callReadPreference, callWriteConcern, parseCallOptions } from './call-options.js'
+import { callWriteConcern, parseCallOptions } from './call-options.js'
 import type { CallOptions } from './call-options.js'
+import { CallSelection } from './call-selection.js'
+import { AcquireRequest, closedInstead, replicaAcks, unbounded } from './call-support.js'
+import type { WrittenToken } from './call-support.js'
 import { ClientEmitter } from './client-events.js'
 import { selectNode, selectNow } from './select-node.js'
-import type { SelectNowRequest } from './select-node.js'
 import { Session } from './session.js'
 import { snapshotTopology } from './topology-snapshot.js'
 import type { TopologySnapshot } from './topology-snapshot.js'
@@ -65,17 +66,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   /** The scopes of the calls in flight: `close()` ends them. */
   readonly #calls = new Set<CallScope>()
   readonly #policy: RetryPolicy
-  /** The selector of reads that override nothing, and of reads that only name a mode. */
-  readonly #defaultReadSelector: NodeSelector
-  readonly #modeSelectors = new Map<string, NodeSelector>()
-  /** The selectors kept for the client's life: their selections may be remembered per description. */
-  readonly #reusableSelectors = new WeakSet<NodeSelector>([WRITE_SELECTOR])
-  readonly #operationCount = (address: NodeAddress): number =>
-    this.#inFlight.get(address)?.count ?? 0
+  readonly #selection: CallSelection
   /** `connectTimeoutMS` as a bound (0 = none). */
   readonly #connectBoundMS: number
-  /** The selection request of each reusable selector on a first attempt (the common case). */
-  readonly #plainRequests = new WeakMap<NodeSelector, SelectNowRequest>()
   readonly #onRetry = (event: RetryEvent): void => {
     this.emit('retry', event)
   }
@@ -100,8 +93,13 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       baseBackoffMS: options.baseBackoffMS,
       maxBackoffMS: options.maxBackoffMS,
     })
-    this.#defaultReadSelector = readSelector(options.readPreference)
-    this.#reusableSelectors.add(this.#defaultReadSelector)
+    this.#selection = new CallSelection({
+      readPreference: options.readPreference,
+      localThresholdMS: options.localThresholdMS,
+      heartbeatFrequencyMS: options.heartbeatFrequencyMS,
+      random: this.#random,
+      operationCount: (address) => this.#inFlight.get(address)?.count ?? 0,
+    })
     this.#topology = new Topology({
       seeds: [...options.hosts],
       clock: this.#clock,
@@ -147,7 +145,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     try {
       const nowMS = this.#clock.monotonicMS()
       const node = await selectNode(this.#topology, this.#clock, {
-        ...this.#selectRequest(WRITE_SELECTOR, true, [], undefined),
+        ...this.#selection.request(WRITE_SELECTOR, [], undefined),
         untilMS: Math.min(
           nowMS + unbounded(timeoutMS),
           nowMS + this.#options.serverSelectionTimeoutMS,
@@ -201,8 +199,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   async read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
-    const selector = this.#readSelector(call)
-    const reusable = this.#reusableSelectors.has(selector)
+    const selector = this.#selection.readSelector(call)
     const token = call.session?.token ?? null
     const prefer = token === null ? undefined : (n: NodeDescription) => this.#covers(n, token)
     const scope = this.#openCall(this.#deadlineMS(call), call.signal)
@@ -214,7 +211,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         scope,
         clock: this.#clock,
         random: this.#random,
-        select: this.#readSelection(scope, selector, reusable, prefer),
+        select: this.#readSelection(scope, selector, prefer),
         attempt: this.#readAttempt(scope, fn, token),
         onRetry: this.#onRetry,
         onAttemptFailed: this.#onAttemptFailed,
@@ -250,10 +247,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   #readSelection(
     scope: CallScope,
     selector: NodeSelector,
-    reusable: boolean,
     prefer: ((node: NodeDescription) => boolean) | undefined,
   ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
-    return (ctx) => this.#select(ctx, scope, selector, reusable, prefer)
+    return (ctx) => this.#select(ctx, scope, selector, prefer)
   }
 
   #readAttempt<T>(
@@ -310,53 +306,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   }
 
   /**
-   * A read's selector: one kept per client for the default read preference and for each mode a
-   * call names on its own (so its selections can be remembered per description); a fresh one for
-   * calls that override tags or staleness.
-   */
-  #readSelector(call: CallOptions): NodeSelector {
-    if (call.readPreferenceTags === undefined && call.maxStalenessSeconds === undefined) {
-      const rp = call.readPreference
-      if (rp === undefined) return this.#defaultReadSelector
-      if (typeof rp === 'string') {
-        let selector = this.#modeSelectors.get(rp)
-        if (selector === undefined) {
-          selector = readSelector(callReadPreference(this.#options.readPreference, call))
-          this.#modeSelectors.set(rp, selector)
-          this.#reusableSelectors.add(selector)
-        }
-        return selector
-      }
-    }
-    return readSelector(callReadPreference(this.#options.readPreference, call))
-  }
-
-  #selectRequest(
-    selector: NodeSelector,
-    reusableSelector: boolean,
-    deprioritized: readonly NodeAddress[],
-    prefer: ((node: NodeDescription) => boolean) | undefined,
-  ): SelectNowRequest {
-    const plain = reusableSelector && deprioritized.length === 0 && prefer === undefined
-    if (plain) {
-      const kept = this.#plainRequests.get(selector)
-      if (kept !== undefined) return kept
-    }
-    const request: SelectNowRequest = {
-      selector,
-      reusableSelector,
-      deprioritized,
-      prefer,
-      localThresholdMS: this.#options.localThresholdMS,
-      heartbeatFrequencyMS: this.#options.heartbeatFrequencyMS,
-      random: this.#random,
-      operationCount: this.#operationCount,
-    }
-    if (plain) this.#plainRequests.set(selector, Object.freeze(request))
-    return request
-  }
-
-  /**
    * Selects the node for one attempt: at once from the current description when a node qualifies
    * (the common case, no signal or timer needed), else by waiting for the topology to change.
    */
@@ -364,10 +313,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     ctx: AttemptContext,
     scope: CallScope,
     selector: NodeSelector,
-    reusable: boolean,
     prefer: ((node: NodeDescription) => boolean) | undefined,
   ): NodeAddress | Promise<NodeAddress> {
-    const request = this.#selectRequest(selector, reusable, ctx.deprioritized, prefer)
+    const request = this.#selection.request(selector, ctx.deprioritized, prefer)
     const chosen = selectNow(this.#topology.description, this.#clock, request)
     if (chosen !== undefined) return chosen.address
     return selectNode(this.#topology, this.#clock, {
@@ -386,7 +334,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     scope: CallScope,
     wc: WriteConcern,
   ): NodeAddress | Promise<NodeAddress> {
-    const picked = this.#select(ctx, scope, WRITE_SELECTOR, true, undefined)
+    const picked = this.#select(ctx, scope, WRITE_SELECTOR, undefined)
     if (typeof picked === 'string') {
       replicaAcks(wc, this.#topology.description)
       return picked
@@ -524,72 +472,12 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   }
 }
 
-/** Where a write attempt's causal token lands. */
-interface WrittenToken {
-  token: CausalToken | null
-}
-
-/**
- * The options of one borrow. Its bound and signal are worked out only if the adapter reads them (a
- * borrow served at once from an idle pooled connection needs neither): the signal is the call's,
- * made on first use.
- */
-class AcquireRequest implements AcquireOptions {
-  readonly #connectTimeoutMS: number
-  readonly #scope: CallScope
-  #timeoutMS: number | undefined
-
-  constructor(connectTimeoutMS: number, scope: CallScope) {
-    this.#connectTimeoutMS = connectTimeoutMS
-    this.#scope = scope
-  }
-
-  /** `connectTimeoutMS`, cut to what is left of the call's deadline when first read. */
-  get timeoutMS(): number {
-    this.#timeoutMS ??= Math.min(this.#connectTimeoutMS, this.#scope.remainingMS())
-    return this.#timeoutMS
-  }
-
-  get signal(): AbortSignal {
-    return this.#scope.signal
-  }
-}
-
-/**
- * What a call that failed throws: the `ReplicaKitError` that aborted it when there is one (the
- * client was closed: `ClientClosedError`), else its own error.
- */
-function closedInstead(scope: CallScope, error: unknown): unknown {
-  const cause = scope.abortCause
-  return scope.endReason === 'aborted' && isReplicaKitError(cause) ? cause : error
-}
-
-/**
- * The replicas that must confirm a write before it counts (see `requiredReplicaAcks`); 0 at once
- * for `w` ≤ 1, which needs no look at the description.
- */
-function replicaAcks(wc: WriteConcern, description: TopologyDescription): number {
-  const w = wc.w
-  if (w === undefined || (typeof w === 'number' && w <= 1)) return 0
-  return requiredReplicaAcks(wc, description)
-}
-
 /**
  * Adds the tags the user configured for a node (`nodeTags`) to what its probe reported; configured
  * tags win. Backends whose servers carry no tags (MySQL) get all theirs this way.
  */
 function withNodeTags(probe: ProbeResult, tags: Tags | undefined): ProbeResult {
   return tags === undefined ? probe : { ...probe, tags: { ...probe.tags, ...tags } }
-}
-
-/**
- * A timeout option of 0 means "no bound" (as in MongoDB's options); Node's timers cannot wait longer
- * than 2^31-1 ms (about 24.8 days), so that is the longest bound used.
- */
-const LONGEST_TIMER_MS = 2 ** 31 - 1
-
-function unbounded(timeoutMS: number): number {
-  return timeoutMS <= 0 ? LONGEST_TIMER_MS : Math.min(timeoutMS, LONGEST_TIMER_MS)
 }
 
 /** Every member that may confirm a write: not the primary, not an arbiter, not known to be down. */

@@ -92,8 +92,10 @@ export interface RetryableCall<T> {
  * - An error from `select` or `attempt` that is not a `ReplicaKitError` (user code, programmer errors)
  *   is rethrown unchanged at once.
  *
- * The call's fixed cost is small: one deadline timer, one listener on the caller's signal when there
- * is one, and an `AbortSignal` only if `select` or `attempt` reads `ctx.signal`.
+ * The call's fixed cost is small, because most calls succeed at once: no timer of its own (one timer
+ * per clock watches every call's deadline, see {@link CallScope}), a listener on the caller's signal
+ * only when there is one, an `AbortSignal` only if `select` or `attempt` reads `ctx.signal`, and
+ * p-retry only once an attempt has failed and may be retried (it then drives the retries).
  *
  * ```ts
  * const rows = await executeWithRetry({
