@@ -8,23 +8,27 @@
  * pooled connection is looked at as it is queued (one hook per physical connection), and the
  * connection is marked dirty unless the command is known to leave no session state:
  *
- * - clean: pings, prepared-statement housekeeping, and statements {@link isStatelessStatement}
- *   accepts (a plain `SELECT`, or one `INSERT`/`REPLACE`/`UPDATE`/`DELETE`), or that
- *   `statementKind` calls a plain read;
- * - dirty (reset before the next borrow): everything else — `BEGIN`/`START TRANSACTION`/`XA`,
- *   `SET` (session or user variables, `autocommit`), `LOCK TABLES`, `GET_LOCK()`, temporary tables,
- *   `USE`, `PREPARE`, a statement with a comment, `;`, `@`, or anything not recognised;
- * - destroyed instead: `changeUser` (a reset keeps the other user) and unknown protocol commands.
+ * - clean: pings, prepared-statement housekeeping (prepare, close), statements
+ *   {@link isStatelessStatement} accepts (one plain `SELECT`, `INSERT`, `REPLACE`, `UPDATE` or
+ *   `DELETE`), and plain reads as `statementKind` sees them (`SHOW TABLES`, `WITH … SELECT`, a
+ *   commented `SELECT`, …);
+ * - dirty, so reset before the next borrow: everything else — `BEGIN`/`START TRANSACTION`/`XA`,
+ *   `SET` (session or user variables, `autocommit`), `LOCK TABLES`, `GET_LOCK()`, sequences,
+ *   temporary tables, `USE`, `PREPARE`, `CALL`, a locking read, several statements at once, a
+ *   text with a backslash, a statement marked `/* replicakit:primary *\/`, anything not recognised;
+ * - destroyed instead: after `changeUser` (a reset keeps the other user) or a replication command.
  *
- * Both rules assume autocommit: a session that starts with `@@autocommit = 0` (server default or
- * `init_connect`) is always reset, since there every statement opens a transaction.
+ * Both rules assume autocommit: a session whose `@@autocommit` is not known to be 1 (checked when
+ * the connection is made and after each reset: the server default and `init_connect` decide it) is
+ * always reset, since there every statement opens a transaction.
  *
  * What is guaranteed: no borrower gets a connection on which another borrower left an open
  * transaction, session or user variables, named or table locks, temporary tables or another
  * default schema. What is not: session state changed inside a stored function or trigger that a
- * plain statement runs (mark such a statement with a comment, e.g. `/* replicakit:primary *\/`,
- * which makes it dirty), and `LAST_INSERT_ID()`/`ROW_COUNT()`/`FOUND_ROWS()`, which describe the
- * session's previous statement (read the result of your own statement instead).
+ * plain statement runs (mark such a statement with `/* replicakit:primary *\/`, which makes it
+ * dirty), and `LAST_INSERT_ID()`/`ROW_COUNT()`/`FOUND_ROWS()`/`@@last_gtid`, which describe the
+ * session's previous statement (read the result of your own statement instead). Prepared
+ * statements stay prepared across borrows, as in a plain mysql2 pool.
  */
 import { statementKind, StatementKind } from './mysql-statement-kind.js'
 
@@ -151,23 +155,29 @@ function noteCommand(state: SessionState, command: CommandLike): void {
 }
 
 /** Remembered answers of the slow path (statement texts repeat: templates, constant queries). */
+/**
+ * Answers of the slow path, per statement text: only texts without quoted literals (templates of
+ * prepared statements, constant queries), which repeat, and which hold no value (a password in
+ * `SET PASSWORD = '…'` is never kept).
+ */
 const KNOWN = new Map<string, boolean>()
 const KNOWN_LIMIT = 512
 
 /**
  * Whether running `sql` with autocommit on leaves the session as it was (apart from the
  * previous-statement functions). First {@link isStatelessStatement}, a one-pass scan; then, for
- * what it cannot vouch for, `statementKind` (a plain read qualifies), remembered per text.
- * A text with a backslash outside that fast scan is never vouched for: whether `\'` ends a string
- * depends on the server's `NO_BACKSLASH_ESCAPES`.
+ * what it cannot vouch for, `statementKind` (a plain read qualifies). A text with a backslash is
+ * never vouched for: whether `\'` ends a string depends on the server's `NO_BACKSLASH_ESCAPES`.
  */
 export function leavesNoSessionState(sql: string): boolean {
   if (isStatelessStatement(sql)) return true
   const known = KNOWN.get(sql)
   if (known !== undefined) return known
   const clean = !sql.includes('\\') && statementKind(sql) === StatementKind.Read
-  if (KNOWN.size >= KNOWN_LIMIT) KNOWN.clear()
-  KNOWN.set(sql, clean)
+  if (!sql.includes("'") && !sql.includes('"')) {
+    if (KNOWN.size >= KNOWN_LIMIT) KNOWN.clear()
+    KNOWN.set(sql, clean)
+  }
   return clean
 }
 
