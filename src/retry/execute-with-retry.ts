@@ -86,7 +86,8 @@ export interface RetryableCall<T> {
  * - Retries follow {@link isRetryAllowed}: reads on retryable errors if `retryReads`; writes if
  *   `retryWrites` and idempotent, covered by the backend's retryable-write protocol, or proven unwritten.
  * - Failure reports {@link chooseReportedError} of the attempts' errors; for a write whose outcome may be
- *   unknown it carries `UnknownOutcome`. A selection failure on a retry reports the previous attempt's error.
+ *   unknown it carries `UnknownOutcome`. A selection failure on a retry reports the previous attempt's
+ *   error (or, once the deadline has passed, ends the call as the deadline does, below).
  * - The deadline or an abort ends the call with a `TimeoutError` (`OPERATION_TIMEOUT` or `ABORTED`) whose
  *   `cause` is that error. So does a backoff that would reach the deadline, without sleeping.
  * - An error from `select` or `attempt` that is not a `ReplicaKitError` (user code, programmer errors)
@@ -277,8 +278,11 @@ class RetryLoop<T> {
       if (reason !== undefined) throw this.#stop(this.#ended(reason))
       if (!isReplicaKitError(error)) throw this.#stop(error)
       // The first selection's error says no attempt was made; a retry's selection failure reports
-      // the previous attempt's error instead (retryable-writes spec).
-      throw this.#stop(this.#errors.length === 0 ? error : this.#failure())
+      // the previous attempt's error instead (retryable-writes spec). A retry's selection is bounded
+      // by the call's deadline too: when it gave up because the deadline passed, the deadline ended
+      // the call, whichever of the two timers fired first.
+      if (this.#errors.length === 0) throw this.#stop(error)
+      throw this.#stop(scope.remainingMS() <= 0 ? this.#ended('deadline') : this.#failure())
     }
     this.#attemptsStarted++
     this.#attemptInFlight = true

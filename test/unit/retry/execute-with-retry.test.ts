@@ -630,3 +630,45 @@ describe('CallScope', () => {
     aborted.dispose()
   })
 })
+
+describe('executeWithRetry: a retry’s selection at the deadline', () => {
+  it('ends with OPERATION_TIMEOUT caused by the attempt’s error, not that error alone', async () => {
+    // A clock whose timers never fire: the selection gives up at the deadline before the call's
+    // own deadline timer has fired (the two are due at the same time).
+    let nowMS = 0
+    const clock = {
+      now: () => 1_700_000_000_000 + nowMS,
+      monotonicMS: () => nowMS,
+      setTimeout: () => ({ __clockTimer: true as const }),
+      clearTimeout: () => undefined,
+    }
+    const e = network('a:1')
+    const error = await executeWithRetry({
+      kind: 'write',
+      idempotent: true,
+      policy: createRetryPolicy({ maxRetries: 3, baseBackoffMS: 100, maxBackoffMS: 1_000 }),
+      deadlineMS: 1_000,
+      clock,
+      random: () => 0, // no backoff sleep
+      select: (ctx) => {
+        if (ctx.attempt === 1) return 'a:1'
+        nowMS = 1_000
+        throw new ServerSelectionError('no writable primary before the selection timeout', {
+          code: ErrorCode.ServerSelectionTimeout,
+        })
+      },
+      attempt: () => Promise.reject(e),
+    }).then(
+      () => undefined,
+      (caughtError: unknown) => caughtError,
+    )
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+    // The write's network error, labelled with its unknown outcome.
+    expect((error as TimeoutError).cause).toMatchObject({
+      code: ErrorCode.NetworkError,
+      message: e.message,
+    })
+    expect((error as TimeoutError).hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+  })
+})
