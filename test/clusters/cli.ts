@@ -202,8 +202,9 @@ async function run(args: Args): Promise<void> {
         message = `paused ${node}`
         break
       case 'resume':
-        await cluster.resume(node)
-        message = `resumed ${node}`
+        message = (await cluster.resume(node)).fenced
+          ? `resumed ${node} and fenced it (read_only=ON): ${cluster.primary} is the primary`
+          : `resumed ${node}`
         break
       case 'stop-sql':
         await cluster.stopSqlThread(node)
@@ -217,8 +218,7 @@ async function run(args: Args): Promise<void> {
         message = `${await cluster.promote(args.node)} is the primary`
         break
       case 'rejoin':
-        await cluster.rejoin(node)
-        message = `${node} rejoined as a replica of ${cluster.primary}`
+        message = (await cluster.rejoin(node)).message
         break
       default: {
         const _exhaustive: never = args.op

@@ -74,6 +74,32 @@ export async function findMariadbBinaries(): Promise<MariadbBinaries | undefined
   return mariadbd === undefined || installDb === undefined ? undefined : { mariadbd, installDb }
 }
 
+/** Paths of the MariaDB client programs (package `mariadb-client`) that re-provisioning runs. */
+export interface MariadbClients {
+  /** The logical backup tool, e.g. `/usr/bin/mariadb-dump`. */
+  readonly dump: string
+  /** The command-line client that loads a dump, e.g. `/usr/bin/mariadb`. */
+  readonly client: string
+}
+
+/**
+ * Finds `mariadb-dump` and `mariadb` (or their `mysqldump`/`mysql` names); {@link ensureMariadb}
+ * installs them with the server.
+ *
+ * @throws Error saying what to install when either is missing.
+ */
+export async function findMariadbClients(): Promise<MariadbClients> {
+  const dump = await findProgram(['mariadb-dump', 'mysqldump'])
+  const client = await findProgram(['mariadb', 'mysql'])
+  if (dump === undefined || client === undefined) {
+    throw new Error(
+      'mariadb-dump and mariadb not found (needed to re-provision a diverged node): ' +
+        'install them with `apt-get install -y mariadb-client`',
+    )
+  }
+  return { dump, client }
+}
+
 /**
  * Returns the MariaDB programs, installing `mariadb-server` and `mariadb-client` with apt first
  * when they are missing and the process is root. Concurrent callers (test files started at once)
@@ -82,17 +108,26 @@ export async function findMariadbBinaries(): Promise<MariadbBinaries | undefined
  * @throws Error saying what to install when MariaDB is missing and the process is not root.
  */
 export async function ensureMariadb(): Promise<MariadbBinaries> {
+  const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')
   const found = await findMariadbBinaries()
-  if (found !== undefined) return found
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) throw new Error(INSTALL_HINT)
+  // The client programs re-provision diverged nodes; without root, a server alone still runs tests.
+  if (found !== undefined && (!canInstall || (await hasClients()))) return found
+  if (!canInstall) throw new Error(INSTALL_HINT)
   await withInstallLock(async () => {
     // Another process may have installed MariaDB while we waited for the lock.
-    if ((await findMariadbBinaries()) !== undefined) return
+    if ((await findMariadbBinaries()) !== undefined && (await hasClients())) return
     await aptInstall()
   })
   const installed = await findMariadbBinaries()
   if (installed === undefined) throw new Error(`apt-get finished but ${INSTALL_HINT}`)
   return installed
+}
+
+function hasClients(): Promise<boolean> {
+  return findMariadbClients().then(
+    () => true,
+    () => false,
+  )
 }
 
 async function aptInstall(): Promise<void> {

@@ -30,6 +30,7 @@ import {
   type MysqlNodeStatus,
   type PromotionCandidate,
 } from './mysql-replication.js'
+import { checkDiverged, divergenceOf, reprovisionNode } from './mysql-reprovision.js'
 import {
   findFreePorts,
   isProcessPaused,
@@ -45,6 +46,21 @@ export {
   type MysqlNodeStatus,
   type SlaveStatus,
 } from './mysql-replication.js'
+
+/** What {@link MysqlCluster.rejoin} did. */
+export interface MysqlRejoinResult {
+  readonly node: string
+  /** The primary it now replicates from. */
+  readonly primary: string
+  /** Its data was replaced by a snapshot of the primary because it had diverged. */
+  readonly reprovisioned: boolean
+  /** Why it had to be re-provisioned: the replication error or the GTIDs the primary never got. */
+  readonly divergence?: string
+  /** The GTID position of the snapshot it was re-provisioned from. */
+  readonly snapshotPosition?: string
+  /** One line for logs: `node1 rejoined as a replica of node2`, or `node1 diverged (…): re-provisioned from node2`. */
+  readonly message: string
+}
 
 /** Everything needed to reattach to a running cluster from another process (JSON-safe). */
 export interface MysqlClusterState {
@@ -249,15 +265,26 @@ export class MysqlCluster {
     })
   }
 
-  /** Thaws a node paused by {@link MysqlCluster.pause} (SIGCONT). */
-  async resume(name: string): Promise<void> {
+  /**
+   * Thaws a node paused by {@link MysqlCluster.pause} (SIGCONT). A node that is no longer the
+   * recorded primary (a replica was promoted while it was frozen) still believes it is writable:
+   * it is fenced with `SET GLOBAL read_only = ON` right after SIGCONT, before the harness does
+   * anything else, so the split brain lasts only as long as that one statement. It stays out of
+   * replication until {@link MysqlCluster.rejoin}. Resolves with whether it was fenced.
+   */
+  async resume(name: string): Promise<{ fenced: boolean }> {
     const node = this.#node(name)
     if (!isNodeProcess(node)) throw new Error(`${name} is not running (pid ${node.pid})`)
+    const fence = name !== this.#state.primary
     signalProcess(node.pid, 'SIGCONT')
+    // Queued before the wait: the statement goes out on the admin socket at once.
+    const fenced = fence ? this.setReadOnly(name, true) : Promise.resolve()
     await waitUntil(() => (isProcessPaused(node.pid) ? undefined : true), {
       what: `${name} (pid ${node.pid}) to continue`,
       timeoutMS: 5_000,
     })
+    await fenced
+    return { fenced: fence }
   }
 
   /** Stops applying the relay log on a replica (`STOP SLAVE SQL_THREAD`): lag then grows. */
@@ -346,18 +373,51 @@ export class MysqlCluster {
   /**
    * Brings a former primary (or any node) back as a replica of the current primary: restarts it if
    * down, sets `read_only`, `CHANGE MASTER … MASTER_USE_GTID=current_pos`, `START SLAVE`, and waits
-   * until it has caught up. A GTID strict-mode conflict (it holds transactions the primary never
-   * got) is thrown with the server's error, not hidden.
+   * until it has caught up. A node that diverged (it committed transactions the primary never got,
+   * as a crashed primary may have: replication stops with error 1236 or 1950, or its
+   * `gtid_binlog_state` is ahead of the primary's) is re-provisioned from a snapshot of the primary
+   * (see `mysql-reprovision.ts`), and the result says so: its extra transactions are gone, as after a
+   * MongoDB rollback.
    */
-  async rejoin(name: string): Promise<void> {
+  async rejoin(name: string): Promise<MysqlRejoinResult> {
     const node = this.#node(name)
-    if (name === this.#state.primary) {
+    const primary = this.#running(this.#state.primary)
+    if (name === primary.name) {
       throw new Error(`${name} is the current primary; promote another node before rejoining it`)
     }
-    if (isNodeProcess(node)) await this.setReadOnly(name, true)
-    else await this.restart(name)
-    await this.#follow(node, 'current_pos')
+    let divergence: string | undefined
+    try {
+      if (isNodeProcess(node)) await this.setReadOnly(name, true)
+      else await this.restart(name)
+      await this.#follow(node, 'current_pos')
+      await this.waitForReplication(name)
+      divergence = await checkDiverged(this.#admin, node, primary)
+    } catch (error: unknown) {
+      divergence = divergenceOf(error)
+      if (divergence === undefined) throw error
+    }
+    if (divergence === undefined) {
+      const message = `${name} rejoined as a replica of ${primary.name}`
+      return { node: name, primary: primary.name, reprovisioned: false, message }
+    }
+    const snapshotPosition = await reprovisionNode(node, {
+      admin: this.#admin,
+      binaries: this.#state.binaries,
+      source: { primary, replPassword: this.#state.replPassword },
+      launch: { detached: this.#detached },
+      timeoutMS: WAIT_MS,
+    })
     await this.waitForReplication(name)
+    return {
+      node: name,
+      primary: primary.name,
+      reprovisioned: true,
+      divergence,
+      snapshotPosition,
+      message:
+        `${name} diverged (${divergence}): re-provisioned from ${primary.name} ` +
+        `at ${snapshotPosition}`,
+    }
   }
 
   /**
