@@ -24,6 +24,7 @@ import {
   type MysqlNodeStatus,
 } from './mysql-cluster.js'
 import { isNodeProcess, REPO_ROOT } from './mysql-node.js'
+import { CassandraUsageError, runCassandraCli } from './cassandra-cli.js'
 
 const OPS = Object.freeze([
   'up',
@@ -234,9 +235,12 @@ async function run(args: Args): Promise<void> {
 }
 
 try {
-  await run(parseArgs(process.argv.slice(2)))
+  const argv = process.argv.slice(2)
+  // `<op> cassandra …` goes to the Cassandra ring's own module.
+  if (argv.filter((a) => !a.startsWith('-'))[1] === 'cassandra') await runCassandraCli(argv)
+  else await run(parseArgs(argv))
 } catch (error: unknown) {
   const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`cluster: ${message}\n`)
-  process.exitCode = error instanceof UsageError ? 2 : 1
+  process.exitCode = error instanceof UsageError || error instanceof CassandraUsageError ? 2 : 1
 }
