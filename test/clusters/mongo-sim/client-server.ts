@@ -1,0 +1,73 @@
+/**
+ * The client-facing listener of a member: frames requests off each socket, answers them in order
+ * (OP_REPLY to OP_QUERY, OP_MSG to OP_MSG), sends nothing for `moreToCome`, and closes the socket
+ * instead of answering when a `drop-reply` fault consumes the write.
+ */
+import { createServer, type Server, type Socket } from 'node:net'
+import { runCommand } from './commands.js'
+import type { ReplicaMember } from './replica-member.js'
+import { decodeRequest, encodeMsg, encodeReply, OP_CODES, splitMessages } from './wire.js'
+
+let nextConnectionId = 1
+let nextResponseId = 1
+
+function serveSocket(member: ReplicaMember, socket: Socket): void {
+  const connectionId = nextConnectionId++
+  let pending = Buffer.alloc(0)
+  // One request at a time per connection, in arrival order, as a server does.
+  let queue = Promise.resolve()
+  socket.setNoDelay(true)
+  socket.on('error', () => undefined)
+  socket.on('data', (chunk: Buffer) => {
+    let messages: Buffer[]
+    try {
+      const split = splitMessages(pending.length === 0 ? chunk : Buffer.concat([pending, chunk]))
+      messages = split.messages
+      pending = Buffer.from(split.rest)
+    } catch {
+      socket.destroy()
+      return
+    }
+    for (const message of messages) {
+      queue = queue
+        .then(async () => {
+          if (socket.destroyed) return
+          const request = decodeRequest(message)
+          const result = await runCommand(member, request.db, request.command, connectionId)
+          if ('drop' in result) {
+            socket.destroy()
+            return
+          }
+          if (request.moreToCome || socket.destroyed) return
+          const responseId = nextResponseId++
+          socket.write(
+            request.opCode === OP_CODES.query
+              ? encodeReply(result.reply, responseId, request.requestId)
+              : encodeMsg(result.reply, responseId, request.requestId),
+          )
+        })
+        .catch(() => {
+          socket.destroy()
+        })
+    }
+  })
+}
+
+/** Listens for driver connections on `host:port`; resolves once listening. */
+export async function serveClients(
+  member: ReplicaMember,
+  host: string,
+  port: number,
+): Promise<Server> {
+  const server = createServer((socket) => {
+    serveSocket(member, socket)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return server
+}
