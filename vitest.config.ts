@@ -43,6 +43,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // Holds this run's lease on the shared Cassandra ring (test/clusters/cassandra-shared.ts).
+          globalSetup: ['test/setup/cassandra-ring.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 240_000,
@@ -53,6 +55,8 @@ export default defineConfig({
         test: {
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
+          // Holds this run's lease on the shared Cassandra ring (test/clusters/cassandra-shared.ts).
+          globalSetup: ['test/setup/cassandra-ring.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 240_000,

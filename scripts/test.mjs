@@ -7,7 +7,7 @@
 //   node scripts/test.mjs --only spec     one tier (unit | spec | integration | chaos)
 //   node scripts/test.mjs --no-static     skip typecheck and lint (they still run in CI)
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -20,6 +20,12 @@ if (only !== undefined && !TIERS.includes(only)) {
   console.error(`unknown tier "${only}": use one of ${TIERS.join(', ')}`)
   process.exit(2)
 }
+
+// The Cassandra ring is started by the first test file that needs it and shared by every tier:
+// this script holds the run's lease on it and releases it after the last tier, which stops a ring
+// the run started (test/clusters/cassandra-shared.ts). An outer holder, if any, keeps that role.
+const holdsCassandraLease = !process.env.REPLICAKIT_TEST_RUN_HOLDER
+if (holdsCassandraLease) process.env.REPLICAKIT_TEST_RUN_HOLDER = String(process.pid)
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const lines = []
@@ -99,6 +105,11 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
+  const ringState = join(import.meta.dirname, '..', '.cluster', 'cassandra', 'state.json')
+  if (holdsCassandraLease && existsSync(ringState)) {
+    const release = ['run', '--silent', 'cluster', '--', 'release', 'cassandra']
+    spawnSync('npm', [...release, '--holder', String(process.pid)], { stdio: 'inherit' })
+  }
 }
 
 console.log('\n=== summary')
