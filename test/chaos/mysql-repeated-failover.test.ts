@@ -172,14 +172,16 @@ describe('back-to-back failovers (kill -9 and SIGSTOP of the primary, alternatel
     const writtenAnyway = ledger.notWritten.filter((k) => counts.has(k))
     const unknownApplied = ledger.unknown.filter((k) => counts.get(k) === 1).length
     const reprovisioned = failovers.filter((f) => f.rejoin.reprovisioned)
-    const splitBrainLabels = ledger.splitBrain.map((e) => [...e.labels].join('+') || '(none)')
+    const splitBrainLabels = new Set(
+      ledger.splitBrain.map((e) => [...e.labels].join('+') || 'no label'),
+    )
     console.log(
       `${failovers.length} failovers in ${Math.round(performance.now() - startedAt)} ms: ` +
         `${ledger.acknowledged.length} acknowledged, ${lost.length} lost, ${doubled.length} doubled; ` +
         `${ledger.unknown.length} unknown outcome (${unknownApplied} applied), ` +
         `${ledger.notWritten.length} NoWritesPerformed (${writtenAnyway.length} applied); ` +
         `${reprovisioned.length} re-provisioned; split brain: ${splitBrainEvents} detections, ` +
-        `${ledger.splitBrain.length} refused writes [${splitBrainLabels.join(', ')}]; ` +
+        `${ledger.splitBrain.length} refused writes [${[...splitBrainLabels].join(', ')}]; ` +
         `errors ${JSON.stringify(Object.fromEntries(ledger.errors))}`,
     )
     for (const f of failovers) {
@@ -192,7 +194,8 @@ describe('back-to-back failovers (kill -9 and SIGSTOP of the primary, alternatel
     expect(doubled).toEqual([])
     expect(writtenAnyway).toEqual([])
     // Refusing a write as split brain sends nothing: the error must say so, so that callers may retry.
-    expect(ledger.splitBrain.filter((e) => !e.labels.has('NoWritesPerformed'))).toEqual([])
+    const unlabelled = ledger.splitBrain.filter((e) => !e.labels.has('NoWritesPerformed'))
+    expect(unlabelled.map((e) => `${e.code} [${[...e.labels].join(', ')}]`)).toEqual([])
   }, 200_000)
 
   it('refuses a write while two nodes are writable, saying nothing was written', async () => {
