@@ -462,8 +462,10 @@ export class ReplicaMember {
       this.cursors.clear()
       console.log(`${this.config.name}: rolled back ${dropped} oplog entries not on the primary`)
     }
+    // The lag may have changed while the pull was in flight: apply only what is due now.
+    const cutoff = Date.now() - this.lagMS
     for (const entry of entries) {
-      if (entry.index !== this.lastIndex + 1) break
+      if (entry.index !== this.lastIndex + 1 || entry.wallMS > cutoff) break
       this.log.push(entry)
       this.store.applyEntry(entry)
     }
