@@ -167,7 +167,7 @@ describe('startMysqlCluster', () => {
   })
 })
 
-describe('MysqlCluster.rejoin', () => {
+describe('MysqlCluster.rejoin and resume after a failover', () => {
   let cluster: MysqlCluster
 
   beforeAll(async () => {
@@ -178,7 +178,7 @@ describe('MysqlCluster.rejoin', () => {
     await cluster.stop()
   })
 
-  it('reports a GTID strict-mode conflict when the old primary holds a lost transaction', async () => {
+  it('re-provisions an old primary that holds a lost transaction, and says so', async () => {
     await cluster.adminQuery('node1', 'CREATE TABLE appdb.lost (id INT PRIMARY KEY)')
     await cluster.waitForReplication()
     await cluster.stopReplication('node2')
@@ -189,14 +189,51 @@ describe('MysqlCluster.rejoin', () => {
     const promoted = await cluster.promote()
     await cluster.adminQuery(promoted, 'INSERT INTO appdb.lost VALUES (2)')
 
-    const error = await cluster.rejoin('node1').then(
-      () => undefined,
-      (e: unknown) => e,
+    const result = await cluster.rejoin('node1')
+    expect(result).toMatchObject({ node: 'node1', primary: promoted, reprovisioned: true })
+    expect(result.divergence).toMatch(/^error 1236: .*diverged/)
+    expect(result.message).toMatch(
+      new RegExp(
+        `^node1 diverged \\(error 1236: .*\\): re-provisioned from ${promoted} at 0-\\d+-\\d+$`,
+      ),
     )
-    expect(error).toBeInstanceOf(Error)
-    expect(error).toMatchObject({ ioErrno: 1236 })
-    expect((error as Error).message).toMatch(/node1 stopped replicating .* 1236/)
+    const primaryPort = cluster.nodes.find((n) => n.name === promoted)!.port
     const node1 = (await cluster.status())[0]!
-    expect(node1).toMatchObject({ role: 'replica', replication: { ioRunning: 'No' } })
+    expect(node1).toMatchObject({
+      role: 'replica',
+      replication: { ioRunning: 'Yes', sqlRunning: 'Yes', masterPort: primaryPort },
+    })
+    // The lost transaction is gone, as after a rollback; what the primary has is there, and more
+    // follows.
+    await cluster.adminQuery(promoted, 'INSERT INTO appdb.lost VALUES (3)')
+    await cluster.waitForReplication('node1')
+    expect(await cluster.adminQuery('node1', 'SELECT id FROM appdb.lost ORDER BY id')).toEqual([
+      { id: 2 },
+      { id: 3 },
+    ])
+    // A node that did not diverge rejoins plainly.
+    await cluster.kill(promoted === 'node2' ? 'node3' : 'node2')
+    const plain = await cluster.rejoin(promoted === 'node2' ? 'node3' : 'node2')
+    expect(plain.reprovisioned).toBe(false)
+    expect(plain.message).toBe(`${plain.node} rejoined as a replica of ${promoted}`)
+  })
+
+  it('fences a frozen primary that resumes after a promotion (read_only=ON)', async () => {
+    const frozen = cluster.primary
+    await cluster.pause(frozen)
+    const promoted = await cluster.promote()
+    expect(promoted).not.toBe(frozen)
+    expect(await cluster.resume(frozen)).toEqual({ fenced: true })
+    expect(await cluster.adminQuery(frozen, 'SELECT @@read_only AS ro')).toEqual([{ ro: 1 }])
+    const result = await cluster.rejoin(frozen)
+    expect(result.primary).toBe(promoted)
+    expect((await cluster.status()).find((n) => n.name === frozen)).toMatchObject({
+      role: 'replica',
+      replication: { ioRunning: 'Yes', sqlRunning: 'Yes' },
+    })
+    // The primary itself resumes unfenced.
+    await cluster.pause(promoted)
+    expect(await cluster.resume(promoted)).toEqual({ fenced: false })
+    expect(await cluster.adminQuery(promoted, 'SELECT @@read_only AS ro')).toEqual([{ ro: 0 }])
   })
 })
