@@ -214,6 +214,7 @@ export class MongoSim {
   /** SIGSTOPs a member: it stops answering clients and peers alike. */
   async pause(name: string): Promise<void> {
     const pid = this.#pid(name)
+    if (!isProcessAlive(pid)) throw new Error(`${name} (pid ${pid}) is not running`)
     signalProcess(pid, 'SIGSTOP')
     await waitUntil(() => (isProcessPaused(pid) ? true : undefined), {
       what: `${name} to stop`,
