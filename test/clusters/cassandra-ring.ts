@@ -178,7 +178,7 @@ export class CassandraRing {
       // Keep the node folders (their logs explain the failure); the next start wipes them.
       await Promise.all(state.nodes.map((n) => stopCassandraNode(n).catch(() => undefined)))
       await rm(CASSANDRA_STATE_FILE, { force: true })
-      throw error
+      throw await ring.#withLogTails('the Cassandra ring did not start', error)
     }
     state.ready = true
     state.startupMS = Math.round(performance.now() - startedAt)
@@ -285,21 +285,29 @@ export class CassandraRing {
     await stopCassandraNode(node)
     const spawned = await spawnCassandraNode(node, this.#state.libDir)
     await this.#updateNode(name, spawned.pid)
-    await waitForCql(node, spawned, NODE_START_TIMEOUT_MS)
-    await this.#waitForDriver([node.host])
+    try {
+      await waitForCql(node, spawned, NODE_START_TIMEOUT_MS)
+      await this.#waitForDriver([node.host])
+    } catch (error: unknown) {
+      throw await this.#withLogTails(`${name} did not come back`, error)
+    }
     return Math.round(performance.now() - startedAt)
   }
 
   /** Resumes paused nodes and restarts dead ones, so the next test finds the whole ring up. */
   async ensureAllUp(): Promise<string[]> {
     const repaired: string[] = []
-    for (const n of await this.status()) {
+    const statuses = await this.status()
+    for (const n of statuses) {
       if (n.state === 'paused') await this.resume(n.name)
       else if (n.state === 'down') await this.restart(n.name)
       else continue
       repaired.push(n.name)
     }
-    if (repaired.length > 0) await this.#waitForDriver(this.#state.nodes.map((n) => n.host))
+    // Also wait out a node another process is restarting (`starting`).
+    if (statuses.some((n) => n.state !== 'up')) {
+      await this.#waitForDriver(this.#state.nodes.map((n) => n.host))
+    }
     return repaired
   }
 
@@ -346,16 +354,16 @@ export class CassandraRing {
   async #waitForDriver(hosts: readonly string[]): Promise<void> {
     const client = createRingClient(this.contactPoints)
     try {
-      await waitForDriverHostsUp(client, hosts, NODE_START_TIMEOUT_MS).catch(
-        async (error: unknown) => {
-          throw new Error(`${(error as Error).message}\n${await this.describeLogs()}`, {
-            cause: error,
-          })
-        },
-      )
+      await waitForDriverHostsUp(client, hosts, NODE_START_TIMEOUT_MS)
     } finally {
       await client.shutdown()
     }
+  }
+
+  /** An Error saying `what`, with `error`'s message and every node's log tail. */
+  async #withLogTails(what: string, error: unknown): Promise<Error> {
+    const message = error instanceof Error ? error.message : String(error)
+    return new Error(`${what}: ${message}\n${await this.describeLogs(15)}`, { cause: error })
   }
 
   async #createKeyspace(): Promise<void> {
