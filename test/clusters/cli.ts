@@ -25,6 +25,7 @@ import {
 } from './mysql-cluster.js'
 import { isNodeProcess, REPO_ROOT } from './mysql-node.js'
 import { CassandraUsageError, runCassandraCli } from './cassandra-cli.js'
+import { runMongoSimCli } from './mongo-sim-cli.js'
 
 const OPS = Object.freeze([
   'up',
@@ -238,6 +239,7 @@ try {
   const argv = process.argv.slice(2)
   // `<op> cassandra …` goes to the Cassandra ring's own module.
   if (argv.filter((a) => !a.startsWith('-'))[1] === 'cassandra') await runCassandraCli(argv)
+  else if (argv.filter((a) => !a.startsWith('-'))[1] === 'mongo-sim') await runMongoSimCli(argv)
   else await run(parseArgs(argv))
 } catch (error: unknown) {
   const message = error instanceof Error ? error.message : String(error)

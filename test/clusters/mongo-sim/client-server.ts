@@ -11,6 +11,11 @@ import { decodeRequest, encodeMsg, encodeReply, OP_CODES, splitMessages } from '
 let nextConnectionId = 1
 let nextResponseId = 1
 
+/** Whether the socket is gone (a function, so a check after an await is not narrowed away). */
+function isClosed(socket: Socket): boolean {
+  return socket.destroyed
+}
+
 function serveSocket(member: ReplicaMember, socket: Socket): void {
   const connectionId = nextConnectionId++
   let pending = Buffer.alloc(0)
@@ -38,7 +43,7 @@ function serveSocket(member: ReplicaMember, socket: Socket): void {
             socket.destroy()
             return
           }
-          if (request.moreToCome || socket.destroyed) return
+          if (request.moreToCome || isClosed(socket)) return
           const responseId = nextResponseId++
           socket.write(
             request.opCode === OP_CODES.query

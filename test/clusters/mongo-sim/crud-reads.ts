@@ -70,7 +70,7 @@ function group(docs: readonly Document[], spec: Document): Document[] {
 function runPipeline(docs: Document[], pipeline: readonly Document[]): Document[] {
   let out = docs
   for (const stage of pipeline) {
-    const [name, arg] = Object.entries(stage)[0] ?? []
+    const [name = '(empty)', arg] = Object.entries(stage)[0] ?? []
     switch (name) {
       case '$match':
         out = out.filter((d) => matchesFilter(d, arg as Document))
@@ -94,7 +94,7 @@ function runPipeline(docs: Document[], pipeline: readonly Document[]): Document[
         out = group(out, arg as Document)
         break
       default:
-        throw new CommandError(2, `unsupported aggregation stage ${name ?? '(empty)'}`)
+        throw new CommandError(2, `unsupported aggregation stage ${name}`)
     }
   }
   return out

@@ -76,6 +76,11 @@ export class ReplicaMember {
     this.peers = new MemberPeers(set, self, (m) => new PeerClient(m.host, m.peerPort))
   }
 
+  /** Whether this member is primary now (a method, so checks after an await are re-read). */
+  isPrimary(): boolean {
+    return this.role === 'primary'
+  }
+
   /** Index of the last entry (0 when the log is empty). */
   get lastIndex(): number {
     return this.log.length
@@ -392,7 +397,7 @@ export class ReplicaMember {
         next === undefined ? Infinity : next.wallMS + lagMS - Date.now(),
       )
       await this.#waitForEntries(Math.max(1, waitMS))
-      if (this.role !== 'primary') return { notPrimary: true, term: this.term }
+      if (!this.isPrimary()) return { notPrimary: true, term: this.term }
       entries = due()
     }
     return { term: this.term, common, entries }
@@ -480,11 +485,11 @@ export class ReplicaMember {
     if (this.role !== 'primary') throw new CommandError(10107, "not primary so can't step down")
     const deadline = Date.now() + catchUpMS
     let target = this.peers.caughtUpElectable(this.lastIndex, this.set.electionTimeoutMS)
-    while (target === undefined && Date.now() < deadline && this.role === 'primary') {
+    while (target === undefined && Date.now() < deadline && this.isPrimary()) {
       await sleep(20)
       target = this.peers.caughtUpElectable(this.lastIndex, this.set.electionTimeoutMS)
     }
-    if (this.role !== 'primary') throw new CommandError(10107, "not primary so can't step down")
+    if (!this.isPrimary()) throw new CommandError(10107, "not primary so can't step down")
     if (target === undefined && !force) {
       throw new CommandError(262, 'no electable secondaries caught up within the catch-up period')
     }

@@ -83,7 +83,7 @@ export function applyUpdate(doc: Document, update: Document, isInsert = false): 
         }
         case '$unset': {
           const found = parentOf(out, path, false)
-          if (found !== undefined) delete found[0][found[1]]
+          if (found !== undefined) Reflect.deleteProperty(found[0], found[1])
           break
         }
         case '$push': {

@@ -2,14 +2,13 @@
  * The simulator as the official driver sees it: discovery from one seed (roles, tags, arbiter,
  * passive and hidden members), CRUD with cursors, and tagged secondary reads.
  */
-import type { CommandStartedEvent, MongoClient } from 'mongodb'
+import type { CommandStartedEvent } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMongoSim, type MongoSim } from '../../clusters/mongo-sim.js'
 import { addressOf, ClientPool, trackServers } from './sim-helpers.js'
 
 describe('mongo-sim with the mongodb driver', () => {
   let sim: MongoSim
-  let client: MongoClient
   const pool = new ClientPool()
 
   beforeAll(async () => {
@@ -22,7 +21,6 @@ describe('mongo-sim with the mongodb driver', () => {
         { arbiter: true },
       ],
     })
-    client = await pool.connect(sim.uri)
   })
 
   afterAll(async () => {

@@ -31,7 +31,7 @@ describe('mongo-sim write concern and retries', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(MongoWriteConcernError)
     expect(error).toMatchObject({ code: 64, codeName: 'WriteConcernFailed' })
-    expect((error as MongoWriteConcernError).result.writeConcernError.errInfo).toMatchObject({
+    expect((error as MongoWriteConcernError).result['writeConcernError'].errInfo).toMatchObject({
       wtimeout: true,
     })
     await docs.insertOne({ k: 'two' }, { writeConcern: { w: 2, wtimeoutMS: 5_000 } })
