@@ -26,6 +26,7 @@ import {
 import { isNodeProcess, REPO_ROOT } from './mysql-node.js'
 import { CassandraUsageError, runCassandraCli } from './cassandra-cli.js'
 import { runMongoSimCli } from './mongo-sim-cli.js'
+import { FerretdbUsageError, runFerretdbCli } from './ferretdb-cli.js'
 
 const OPS = Object.freeze([
   'up',
@@ -240,9 +241,15 @@ try {
   // `<op> cassandra …` goes to the Cassandra ring's own module.
   if (argv.filter((a) => !a.startsWith('-'))[1] === 'cassandra') await runCassandraCli(argv)
   else if (argv.filter((a) => !a.startsWith('-'))[1] === 'mongo-sim') await runMongoSimCli(argv)
+  else if (argv.filter((a) => !a.startsWith('-'))[1] === 'ferretdb') await runFerretdbCli(argv)
   else await run(parseArgs(argv))
 } catch (error: unknown) {
   const message = error instanceof Error ? error.message : String(error)
   process.stderr.write(`cluster: ${message}\n`)
-  process.exitCode = error instanceof UsageError || error instanceof CassandraUsageError ? 2 : 1
+  process.exitCode =
+    error instanceof UsageError ||
+    error instanceof CassandraUsageError ||
+    error instanceof FerretdbUsageError
+      ? 2
+      : 1
 }
