@@ -13,10 +13,11 @@ import {
   type SimMemberConfig,
   type SimSetConfig,
 } from './config.js'
-import { Cursors } from './cursors.js'
+import type { Cursors } from './cursors.js'
 import { CommandError } from './errors.js'
 import { PeerClient } from './peer-link.js'
-import { Store, type Effect, type OplogEntry, type RetryRecord } from './store.js'
+import { Oplog } from './oplog.js'
+import type { Effect, OplogEntry, RetryRecord, Store } from './store.js'
 import { MemberPeers, type HeartbeatState } from './member-peers.js'
 
 /** The roles a live member reports. */
@@ -28,8 +29,6 @@ export type MemberRole = (typeof MEMBER_ROLES)[number]
 export type ReplicationOutcome = 'satisfied' | 'timeout' | 'steppedDown'
 
 const PULL_MAX_WAIT_MS = 200
-const PULL_BATCH = 500
-const TERMS_SENT = 64
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
@@ -45,9 +44,7 @@ interface CommitWaiter {
 export class ReplicaMember {
   readonly set: SimSetConfig
   readonly config: SimMemberConfig
-  readonly store = new Store()
-  readonly cursors = new Cursors()
-  readonly log: OplogEntry[] = []
+  readonly oplog = new Oplog()
   term = 0
   role: MemberRole
   /** Replication lag: entries are applied this long after the primary wrote them, in ms. */
@@ -63,7 +60,6 @@ export class ReplicaMember {
   #electing = false
   #stopped = false
   readonly #commitWaiters = new Set<CommitWaiter>()
-  readonly #pullWaiters = new Set<() => void>()
   readonly #timers: NodeJS.Timeout[] = []
 
   constructor(set: SimSetConfig, self: string, lagMS?: number) {
@@ -81,19 +77,29 @@ export class ReplicaMember {
     return this.role === 'primary'
   }
 
+  /** The member's data. */
+  get store(): Store {
+    return this.oplog.store
+  }
+
+  /** The member's open cursors. */
+  get cursors(): Cursors {
+    return this.oplog.cursors
+  }
+
   /** Index of the last entry (0 when the log is empty). */
   get lastIndex(): number {
-    return this.log.length
+    return this.oplog.lastIndex
   }
 
   /** Term of the last entry (0 when the log is empty). */
   get lastTerm(): number {
-    return this.log.at(-1)?.term ?? 0
+    return this.oplog.lastTerm
   }
 
   /** Wall time of the last applied entry, in ms since the epoch (0 when none). */
   get lastWriteMS(): number {
-    return this.log.at(-1)?.wallMS ?? 0
+    return this.oplog.lastWriteMS
   }
 
   /** The primary's `host:port` as this member knows it, if it heard from one recently. */
@@ -187,7 +193,7 @@ export class ReplicaMember {
     }
     for (const waiter of this.#commitWaiters) waiter.resolve('steppedDown')
     this.#commitWaiters.clear()
-    for (const wake of this.#pullWaiters) wake()
+    this.oplog.wakeAll()
   }
 
   #maybeStandForElection(): void {
@@ -314,17 +320,7 @@ export class ReplicaMember {
 
   /** Appends an entry written on this primary (effects already applied to the store). */
   appendEntry(effects: readonly Effect[], retry?: RetryRecord): OplogEntry {
-    const entry: OplogEntry = {
-      index: this.lastIndex + 1,
-      term: this.term,
-      wallMS: Math.max(Date.now(), this.lastWriteMS),
-      effects,
-      ...(retry === undefined ? {} : { retry }),
-    }
-    this.log.push(entry)
-    this.store.recordRetry(retry)
-    for (const wake of this.#pullWaiters) wake()
-    return entry
+    return this.oplog.append(this.term, effects, retry)
   }
 
   /** Members (this one included) that hold `index`. */
@@ -374,56 +370,20 @@ export class ReplicaMember {
     if ((request['term'] as number) > this.term) this.#adoptTerm(request['term'] as number)
     if (this.role !== 'primary') return { notPrimary: true, term: this.term }
     const lastIndex = request['lastIndex'] as number
-    const common = this.#commonIndex(lastIndex, request['terms'] as number[])
+    const common = this.oplog.commonIndex(lastIndex, request['terms'] as number[])
     if (common === lastIndex) {
       this.peers.progressed(request['from'] as string, lastIndex)
       this.#checkCommitWaiters()
     }
     const lagMS = request['lagMS'] as number
-    const due = (): OplogEntry[] => {
-      const cutoff = Date.now() - lagMS
-      const out: OplogEntry[] = []
-      for (const entry of this.log.slice(common, common + PULL_BATCH)) {
-        if (entry.wallMS > cutoff) break
-        out.push(entry)
-      }
-      return out
-    }
-    let entries = due()
+    let entries = this.oplog.dueAfter(common, lagMS)
     if (entries.length === 0 && common === lastIndex) {
-      const next = this.log[common]
-      const waitMS = Math.min(
-        PULL_MAX_WAIT_MS,
-        next === undefined ? Infinity : next.wallMS + lagMS - Date.now(),
-      )
-      await this.#waitForEntries(Math.max(1, waitMS))
+      const waitMS = Math.min(PULL_MAX_WAIT_MS, this.oplog.msUntilDue(common, lagMS))
+      await this.oplog.waitForEntries(Math.max(1, waitMS))
       if (!this.isPrimary()) return { notPrimary: true, term: this.term }
-      entries = due()
+      entries = this.oplog.dueAfter(common, lagMS)
     }
     return { term: this.term, common, entries }
-  }
-
-  #waitForEntries(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        clearTimeout(timer)
-        this.#pullWaiters.delete(wake)
-        resolve()
-      }
-      const timer = setTimeout(wake, ms)
-      this.#pullWaiters.add(wake)
-    })
-  }
-
-  /** The last index where the caller's log (`terms` of its tail ending at `lastIndex`) matches ours. */
-  #commonIndex(lastIndex: number, terms: readonly number[]): number {
-    const first = lastIndex - terms.length + 1
-    for (let index = lastIndex; index >= first; index -= 1) {
-      if (index === 0) return 0
-      if (this.log[index - 1]?.term === terms[index - first]) return index
-    }
-    // No match within the tail we were sent: resynchronise from the start.
-    return 0
   }
 
   async #pullLoop(): Promise<void> {
@@ -439,7 +399,7 @@ export class ReplicaMember {
           from: this.config.name,
           term: this.term,
           lastIndex: this.lastIndex,
-          terms: this.log.slice(-TERMS_SENT).map((e) => e.term),
+          terms: this.oplog.tailTerms(),
           lagMS: this.lagMS,
         }
         const reply = await source.client.request(
@@ -452,27 +412,19 @@ export class ReplicaMember {
           await sleep(50)
           continue
         }
-        this.#applyPulled(reply['common'] as number, reply['entries'] as OplogEntry[])
+        const rolledBack = this.oplog.applyPulled(
+          reply['common'] as number,
+          reply['entries'] as OplogEntry[],
+          this.lagMS,
+        )
+        if (rolledBack > 0) {
+          console.log(
+            `${this.config.name}: rolled back ${rolledBack} oplog entries not on the primary`,
+          )
+        }
       } catch {
         await sleep(50)
       }
-    }
-  }
-
-  #applyPulled(common: number, entries: readonly OplogEntry[]): void {
-    if (common < this.lastIndex) {
-      const dropped = this.lastIndex - common
-      this.log.length = common
-      this.store.rebuild(this.log)
-      this.cursors.clear()
-      console.log(`${this.config.name}: rolled back ${dropped} oplog entries not on the primary`)
-    }
-    // The lag may have changed while the pull was in flight: apply only what is due now.
-    const cutoff = Date.now() - this.lagMS
-    for (const entry of entries) {
-      if (entry.index !== this.lastIndex + 1 || entry.wallMS > cutoff) break
-      this.log.push(entry)
-      this.store.applyEntry(entry)
     }
   }
 
