@@ -59,7 +59,7 @@ describe('compareValues, sortDocuments, projectDocument', () => {
       { _id: 2, a: 2, b: 1 },
       { _id: 3, a: 1, b: 3 },
     ]
-    expect(sortDocuments(docs, { a: 1, b: -1 }).map((d) => d._id)).toEqual([3, 1, 2])
+    expect(sortDocuments(docs, { a: 1, b: -1 }).map((d) => d['_id'])).toEqual([3, 1, 2])
     expect(projectDocument(docs[0]!, { a: 1 })).toEqual({ _id: 1, a: 1 })
     expect(projectDocument(docs[0]!, { a: 0, _id: 0 })).toEqual({ b: 2 })
   })
