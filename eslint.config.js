@@ -26,7 +26,10 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       'no-restricted-syntax': [
         'error',
-        { selector: 'TSEnumDeclaration', message: 'Use a frozen `as const` object and a same-name type.' },
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'Use a frozen `as const` object and a same-name type.',
+        },
       ],
       'import-x/no-cycle': 'error',
       'no-console': 'error',
@@ -61,6 +64,7 @@ export default tseslint.config(
     rules: { 'no-restricted-globals': 'off', 'no-restricted-properties': 'off' },
   },
   {
+    // An adapter's implementation imports only the contract (src/adapter.ts).
     files: ['adapters/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -69,7 +73,26 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/src/*', '!**/src/adapter.js'],
-              message: 'Adapters import only src/adapter.js.',
+              message:
+                'An adapter imports only src/adapter.js (its entry point may import src/index.js).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Entry points (index.ts, <db>-connect.ts) and the layers above the client (the mysql2-compatible
+    // pool) may also import the public barrel, src/index.ts.
+    files: ['adapters/*/index.ts', 'adapters/*/*-connect.ts', 'adapters/mysql/pool/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/*', '!**/src/adapter.js', '!**/src/index.js'],
+              message: 'Entry points import src/index.js or src/adapter.js only.',
             },
           ],
         },

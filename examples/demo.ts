@@ -145,7 +145,7 @@ async function main(): Promise<number> {
     run.retries += 1
     noteFirst(`retry ${e.error.code}`, () => {
       event(
-        `event retry: attempt ${e.attempt} on ${label(e.node)} failed with ${e.error.code}; ` +
+        `event retry: attempt ${e.attempt} on ${label(e.node ?? null)} failed with ${e.error.code}; ` +
           `next attempt in ${Math.round(e.delayMS)} ms`,
       )
     })

@@ -51,8 +51,7 @@ export function createClient<Conn>(
   factory: AdapterFactory<Conn>,
   options: ResolvedOptions,
 ): ReplicaKitClient<Conn> {
-  const adapter = factory({ options, clock: systemClock })
-  return new ReplicaKitClient(adapter, options)
+  return new ReplicaKitClient(factory, options, { clock: systemClock })
 }
 
 async function loadAdapterFactory(

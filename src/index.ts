@@ -46,11 +46,25 @@ export type { Tags } from './topology/node-description.js'
 export { TopologyType } from './topology/topology-description.js'
 export type { NodeAddress } from './topology/node-address.js'
 export type { RetryEvent } from './retry/execute-with-retry.js'
-export { Backend } from './adapter.js'
+export { Backend } from './backend.js'
 export type {
+  AcquireOptions,
   Adapter,
   AdapterCapabilities,
   AdapterContext,
   AdapterFactory,
+  AdapterSessions,
+  AwaitAppliedOptions,
+  CallIntent,
+  CallTarget,
+  CausalMode,
   CausalToken,
+  DiscoveryMode,
+  ProbeOptions,
+  ReplicaWaits,
+  RoutingMode,
+  TopologySink,
+  TopologyView,
+  WriteConcernMode,
 } from './adapter.js'
+export type { ProbeResult } from './topology/probe-result.js'

@@ -1,5 +1,5 @@
-import { ConfigError, ErrorCode, createClient, resolveOptions } from '../../src/adapter.js'
-import type { ClientOptions, ReplicaKitClient } from '../../src/adapter.js'
+import { ConfigError, ErrorCode, createClient, resolveOptions } from '../../src/index.js'
+import type { ClientOptions, ReplicaKitClient } from '../../src/index.js'
 import { createMysqlAdapter } from './mysql-adapter.js'
 import type { MysqlConnection } from './mysql-adapter.js'
 

@@ -158,10 +158,11 @@ function isServerError(info: MysqlErrorInfo): info is MysqlErrorInfo & { errno: 
  */
 export function mapMysqlError(
   error: unknown,
-  node: NodeAddress,
+  node: NodeAddress | undefined,
   context: MysqlErrorContext = {},
 ): ReplicaKitError {
   if (isReplicaKitError(error)) return error
+  const where = node === undefined ? 'mysql' : `mysql node ${node}`
   const info = mysqlErrorInfo(error)
   const connecting = context.phase === MysqlErrorPhase.Connect
   const native = isServerError(info) ? info.errno : (info.code ?? info.errno)
@@ -169,7 +170,7 @@ export function mapMysqlError(
   const options = (code: ErrorCode, labels: ErrorLabel[]) => ({
     code,
     labels,
-    node,
+    ...(node === undefined ? {} : { node }),
     nativeCode: native,
     cause: error,
   })
@@ -182,7 +183,7 @@ export function mapMysqlError(
     const errno = info.errno
     if (isMysqlReadOnlyError(error)) {
       return new NodeStateError(
-        `mysql node ${node} is read-only (${errno}: ${detail}): it is not the primary; the statement was not applied, re-select the primary and retry`,
+        `${where} is read-only (${errno}: ${detail}): it is not the primary; the statement was not applied, re-select the primary and retry`,
         options(ErrorCode.NotPrimary, [
           ErrorLabel.NodeStateChange,
           ErrorLabel.NoWritesPerformed,
@@ -192,13 +193,13 @@ export function mapMysqlError(
     }
     if (AUTH_ERRNOS.has(errno)) {
       return new ConfigError(
-        `mysql node ${node} refused the credentials (${errno}: ${detail}): check the user name and password in the connection string`,
+        `${where} refused the credentials (${errno}: ${detail}): check the user name and password in the connection string`,
         options(ErrorCode.AuthenticationFailed, []),
       )
     }
     if (errno === 1040) {
       return new NetworkError(
-        `mysql node ${node} has too many connections (1040): lower maxPoolSize or raise max_connections`,
+        `${where} has too many connections (1040): lower maxPoolSize or raise max_connections`,
         options(ErrorCode.NetworkError, [ErrorLabel.RetryableRead, ErrorLabel.NoWritesPerformed]),
       )
     }
@@ -206,30 +207,30 @@ export function mapMysqlError(
       const labels = lostLabels()
       if (errno === 1053) labels.push(ErrorLabel.NodeStateChange)
       return new NetworkError(
-        `mysql node ${node} ended the connection (${errno}: ${detail}): the node is shutting down or killed the session; ${connecting ? 'nothing was sent' : 'the outcome of the statement is unknown'}`,
+        `${where} ended the connection (${errno}: ${detail}): the node is shutting down or killed the session; ${connecting ? 'nothing was sent' : 'the outcome of the statement is unknown'}`,
         options(ErrorCode.NetworkError, labels),
       )
     }
     if (DUPLICATE_KEY_ERRNOS.has(errno)) {
       return new OperationError(
-        `mysql node ${node} rejected a duplicate key (${errno}: ${detail})`,
+        `${where} rejected a duplicate key (${errno}: ${detail})`,
         options(ErrorCode.DuplicateKey, []),
       )
     }
     if (errno === 1213) {
       return new OperationError(
-        `mysql node ${node} rolled back the transaction after a deadlock (1213): re-run the whole transaction`,
+        `${where} rolled back the transaction after a deadlock (1213): re-run the whole transaction`,
         options(ErrorCode.OperationFailed, [ErrorLabel.RetryableRead, ErrorLabel.RetryableWrite]),
       )
     }
     if (errno === 1205) {
       return new OperationError(
-        `mysql node ${node} timed out waiting for a row lock (1205): the statement was rolled back but the transaction is still open; roll it back before retrying`,
+        `${where} timed out waiting for a row lock (1205): the statement was rolled back but the transaction is still open; roll it back before retrying`,
         options(ErrorCode.OperationFailed, [ErrorLabel.RetryableRead]),
       )
     }
     return new OperationError(
-      `mysql node ${node} rejected the statement (${errno}: ${detail})`,
+      `${where} rejected the statement (${errno}: ${detail})`,
       options(ErrorCode.OperationFailed, []),
     )
   }
@@ -237,20 +238,20 @@ export function mapMysqlError(
   const code = info.code
   if (code === 'ETIMEDOUT' && (connecting || info.syscall === 'connect')) {
     return new TimeoutError(
-      `mysql node ${node} did not accept a connection within connectTimeoutMS: check that it is up and reachable`,
+      `${where} did not accept a connection within connectTimeoutMS: check that it is up and reachable`,
       options(ErrorCode.ConnectTimeout, [ErrorLabel.RetryableRead, ErrorLabel.NoWritesPerformed]),
     )
   }
   if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
     return new TimeoutError(
-      `mysql node ${node} did not answer in time (${detail}): the outcome of the statement is unknown`,
+      `${where} did not answer in time (${detail}): the outcome of the statement is unknown`,
       options(ErrorCode.SocketTimeout, lostLabels()),
     )
   }
   if (code !== undefined && SOCKET_CODES.has(code)) {
     const neverSent = connecting || NEVER_SENT_CODES.has(code)
     return new NetworkError(
-      `mysql node ${node} is unreachable or dropped the connection (${code}: ${detail}): ${neverSent ? 'nothing was sent; retry on another node' : 'the outcome of the statement is unknown'}`,
+      `${where} is unreachable or dropped the connection (${code}: ${detail}): ${neverSent ? 'nothing was sent; retry on another node' : 'the outcome of the statement is unknown'}`,
       options(
         ErrorCode.NetworkError,
         neverSent
@@ -262,11 +263,11 @@ export function mapMysqlError(
   if (info.fatal) {
     // mysql2's own fatal errors ("Can't add new command when connection is in closed state").
     return new NetworkError(
-      `mysql node ${node}: the connection is no longer usable (${detail})`,
+      `${where}: the connection is no longer usable (${detail})`,
       options(ErrorCode.NetworkError, lostLabels()),
     )
   }
   // Not from the driver (the caller's own code threw): INTERNAL tells the client to rethrow the
   // original untouched.
-  return new OperationError(`mysql node ${node}: ${detail}`, options(ErrorCode.Internal, []))
+  return new OperationError(`${where}: ${detail}`, options(ErrorCode.Internal, []))
 }

@@ -2,7 +2,7 @@
  * Pure role logic of the MySQL/MariaDB probe: flavour and version, replica status in both column
  * spellings, the role table, and the read_only-bypass privilege check.
  *
- * Role table (DESIGN.md §3; "replicating" = a replica status row with a source host):
+ * Role table (docs/mysql.md "Roles"; "replicating" = a replica status row with a source host):
  *
  * | read_only | replicating | IO / SQL threads, errors | type | state |
  * |---|---|---|---|---|

@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events'
 import type { ReplicaKitError } from '../errors/errors.js'
 import type { RetryEvent } from '../retry/execute-with-retry.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import type { Topology } from '../topology/topology.js'
+import { TypedEmitter } from '../events/typed-emitter.js'
 import { snapshotNode, snapshotTopology } from './topology-snapshot.js'
 import type { NodeSnapshot, TopologySnapshot } from './topology-snapshot.js'
 
@@ -43,11 +43,12 @@ export interface ClientEvents {
 export type ClientEventName = keyof ClientEvents
 
 /**
- * The typed event surface of a client. Listener errors are caught and re-emitted as `error` on the
- * process's next tick only when nobody listens; they never break the client.
+ * The typed event surface of a client: the same {@link TypedEmitter} and the same event names as
+ * the topology's (`topologyChanged`, `nodeChanged`, `primaryChanged`, …), with plain snapshots as
+ * payloads. A listener's error never breaks the client.
  */
 export class ClientEmitter {
-  readonly #emitter = new EventEmitter()
+  readonly #emitter = new TypedEmitter<ClientEvents>()
   readonly #warned = new Set<string>()
 
   /** Calls `listener` on every `event`. */
@@ -70,13 +71,8 @@ export class ClientEmitter {
 
   /** @internal */
   protected emit<E extends ClientEventName>(event: E, payload: ClientEvents[E]): void {
-    for (const listener of this.#emitter.listeners(event)) {
-      try {
-        ;(listener as (p: ClientEvents[E]) => void)(Object.freeze({ ...payload }) as ClientEvents[E])
-      } catch {
-        // A listener's bug must not break the client's own work.
-      }
-    }
+    if (this.#emitter.listenerCount(event) === 0) return
+    this.#emitter.emit(event, Object.freeze({ ...payload }) as ClientEvents[E])
   }
 
   /** @internal */
@@ -86,13 +82,13 @@ export class ClientEmitter {
 
   /** Re-emits the topology's events as client events (plain snapshots). @internal */
   protected forwardTopologyEvents(topology: Topology): void {
-    topology.on('topologyDescriptionChanged', (e) => {
+    topology.on('topologyChanged', (e) => {
       this.emit('topologyChanged', {
         previous: snapshotTopology(e.previous),
         next: snapshotTopology(e.next),
       })
     })
-    topology.on('nodeDescriptionChanged', (e) => {
+    topology.on('nodeChanged', (e) => {
       this.emit('nodeChanged', {
         address: e.address,
         previous: snapshotNode(e.previous),

@@ -1,38 +1,42 @@
-import type { Adapter, CausalToken } from '../adapter.js'
-import { awaitWriteConcern } from '../concern/await-write-concern.js'
+import type {
+  Adapter,
+  AdapterFactory,
+  CallIntent,
+  CallTarget,
+  CausalToken,
+  TopologyView,
+} from '../adapter.js'
+import type { WriteConcern } from '../concern/write-concern.js'
 import type { ResolvedOptions } from '../config/options.js'
-import { isNodeStateChange, toReplicaKitError } from '../errors/classify.js'
-import {
-  ClientClosedError,
-  ErrorCode,
-  ErrorLabel,
-  TimeoutError,
-  isReplicaKitError,
-} from '../errors/errors.js'
+import { isNodeStateChange } from '../errors/classify.js'
+import { ClientClosedError, ErrorCode } from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import { CallScope, executeWithRetry } from '../retry/execute-with-retry.js'
-import type { AttemptContext, RetryEvent } from '../retry/execute-with-retry.js'
+import type { AttemptContext, RetryEvent, Target } from '../retry/execute-with-retry.js'
 import type { RetryPolicy } from '../retry/retry-policy.js'
 import type { ReadPreference } from '../selection/read-preference.js'
 import { WRITE_SELECTOR } from '../selection/server-selection.js'
 import type { NodeSelector } from '../selection/server-selection.js'
-import type { WriteConcern } from '../concern/write-concern.js'
 import type { NodeAddress } from '../topology/node-address.js'
-import { NodeType } from '../topology/node-description.js'
-import type { NodeDescription, ProbeResult, Tags } from '../topology/node-description.js'
-import { Topology } from '../topology/topology.js'
+import type { NodeDescription } from '../topology/node-description.js'
+import type { Topology } from '../topology/topology.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
+import { assertAdapterShape } from './adapter-shape.js'
+import { ConnectionBorrower } from './borrow.js'
+import { CallIntents } from './call-intent.js'
 import { callWriteConcern, parseCallOptions } from './call-options.js'
 import type { CallOptions } from './call-options.js'
 import { CallSelection } from './call-selection.js'
-import { AcquireRequest, closedInstead, replicaAcks, unbounded } from './call-support.js'
-import type { WrittenToken } from './call-support.js'
+import { closedInstead, unbounded } from './call-support.js'
+import { CausalWait } from './causal-wait.js'
 import { ClientEmitter } from './client-events.js'
+import { createClientTopology, topologySink } from './client-topology.js'
 import { selectNode, selectNow } from './select-node.js'
 import { Session } from './session.js'
 import { snapshotTopology } from './topology-snapshot.js'
 import type { TopologySnapshot } from './topology-snapshot.js'
+import { ReplicaWaitWrites } from './write-path.js'
 
 /** Options for building a client around an adapter (tests inject a fake clock and random). @internal */
 export interface ClientInternals {
@@ -61,63 +65,78 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   readonly #topology: Topology
   readonly #clock: Clock
   readonly #random: () => number
-  /** Operations running per node (for the in-window choice): one counter object per node. */
-  readonly #inFlight = new Map<NodeAddress, { count: number }>()
   /** The scopes of the calls in flight: `close()` ends them. */
   readonly #calls = new Set<CallScope>()
   readonly #policy: RetryPolicy
   readonly #selection: CallSelection
-  /** `connectTimeoutMS` as a bound (0 = none). */
-  readonly #connectBoundMS: number
+  readonly #intents: CallIntents
+  readonly #borrower: ConnectionBorrower<Conn>
+  /** The core picks each call's node (routing `'node'`); else the driver routes. */
+  readonly #routesByNode: boolean
+  /** Write concern by replica waits, when the adapter has them. */
+  readonly #replicaWrites: ReplicaWaitWrites<Conn> | undefined
+  /** Causal reads by replica waits, when the adapter has them. */
+  readonly #causal: CausalWait | undefined
   readonly #onRetry = (event: RetryEvent): void => {
     this.emit('retry', event)
   }
-  readonly #onAttemptFailed = (node: NodeAddress, error: ReplicaKitError): void => {
+  readonly #onAttemptFailed = (node: NodeAddress | undefined, error: ReplicaKitError): void => {
     this.#noteFailure(node, error)
   }
   #closed = false
 
   /** @internal Use `connect()`. */
-  constructor(adapter: Adapter<Conn>, options: ResolvedOptions, internals: ClientInternals = {}) {
+  constructor(
+    factory: AdapterFactory<Conn>,
+    options: ResolvedOptions,
+    internals: ClientInternals = {},
+  ) {
     super()
-    this.#adapter = adapter
     this.#options = options
     this.#clock = internals.clock ?? systemClock
     this.#random = internals.random ?? Math.random
-    this.#connectBoundMS = unbounded(options.connectTimeoutMS)
+    // The adapter reads the topology through this view (never during its factory call).
+    const view: TopologyView = {
+      get description() {
+        return topology.description
+      },
+      node: (address) => topology.description.nodes.get(address),
+    }
+    const adapter = factory({ options, clock: this.#clock, topology: view })
+    assertAdapterShape(adapter)
+    this.#adapter = adapter
+    const capabilities = adapter.capabilities
     this.#policy = Object.freeze({
       retryReads: options.retryReads,
       retryWrites: options.retryWrites,
-      retryableWrites: adapter.capabilities.retryableWrites,
       maxRetries: options.maxRetries,
       baseBackoffMS: options.baseBackoffMS,
       maxBackoffMS: options.maxBackoffMS,
     })
+    this.#borrower = new ConnectionBorrower(adapter, unbounded(options.connectTimeoutMS))
     this.#selection = new CallSelection({
       readPreference: options.readPreference,
       localThresholdMS: options.localThresholdMS,
       heartbeatFrequencyMS: options.heartbeatFrequencyMS,
       random: this.#random,
-      operationCount: (address) => this.#inFlight.get(address)?.count ?? 0,
+      operationCount: (address) => this.#borrower.operationCount(address),
     })
-    this.#topology = new Topology({
-      seeds: [...options.hosts],
-      clock: this.#clock,
-      probe: async (address, probeOptions) =>
-        withNodeTags(await adapter.probe(address, probeOptions), options.nodeTags.get(address)),
-      options: {
-        heartbeatFrequencyMS: options.heartbeatFrequencyMS,
-        minHeartbeatFrequencyMS: options.minHeartbeatFrequencyMS,
-        // A probe is always bounded: with connectTimeoutMS=0 ("no bound") it gets the default 10 s.
-        connectTimeoutMS: options.connectTimeoutMS > 0 ? options.connectTimeoutMS : 10_000,
-        directConnection: options.directConnection,
-        // Backends without an election term cannot order two writable nodes: refuse instead.
-        primaryConflict: adapter.capabilities.retryableWrites ? 'sdam' : 'refuse',
-        ...(options.replicaSet !== undefined ? { setName: options.replicaSet } : {}),
-      },
-    })
-    this.forwardTopologyEvents(this.#topology)
-    this.#topology.start()
+    this.#intents = new CallIntents(options, capabilities)
+    this.#routesByNode = capabilities.routing === 'node'
+    const topology = createClientTopology(options, adapter, this.#clock)
+    this.#topology = topology
+    const replication = adapter.replication
+    this.#replicaWrites =
+      capabilities.writeConcern === 'replica-waits' && replication !== undefined
+        ? new ReplicaWaitWrites(this.#borrower, replication, topology)
+        : undefined
+    this.#causal =
+      capabilities.causalReads === 'replica-waits' && replication !== undefined
+        ? new CausalWait(replication, topology, options.causalWaitMS)
+        : undefined
+    this.forwardTopologyEvents(topology)
+    topology.start()
+    if (capabilities.discovery === 'driver') adapter.start?.(topologySink(topology, options))
   }
 
   /** The resolved options (password included in memory only; never logged). */
@@ -130,9 +149,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     return snapshotTopology(this.#topology.description)
   }
 
-  /** Starts a causally consistent session (read-your-writes). */
+  /** Starts a causally consistent session (read-your-writes); end it with `session.end()`. */
   startSession(): Session {
-    return new Session()
+    return new Session(this.#adapter.sessions)
   }
 
   /**
@@ -161,26 +180,26 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   }
 
   /**
-   * Runs `fn` on a connection to the primary, then waits for the write concern. Retried on another
-   * attempt only when that is safe: the write is marked `idempotent`, the backend's protocol makes
-   * retries safe, or the error proves nothing was written.
+   * Runs `fn` on a connection to the primary, then applies the write concern. Run again on another
+   * attempt only when that is safe: the call is marked `idempotent`, or the error proves nothing was
+   * written (`NoWritesPerformed`). A write whose outcome is unknown is never run twice.
    */
   async write<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
     const wc = callWriteConcern(this.#options.writeConcern, call)
-    const session = call.session
+    const intent = this.#intents.write(call, wc)
     const scope = this.#openCall(this.#deadlineMS(call), call.signal)
     try {
       return await executeWithRetry({
         kind: 'write',
-        idempotent: call.idempotent ?? false,
+        idempotent: intent.idempotent,
         policy: this.#policy,
         deadlineMS: scope.deadlineMS,
         scope,
         clock: this.#clock,
         random: this.#random,
         select: this.#primarySelection(scope, wc),
-        attempt: this.#writeAttempt(scope, fn, wc, session),
+        attempt: this.#writeAttempt(scope, fn, intent, call.session),
         onRetry: this.#onRetry,
         onAttemptFailed: this.#onAttemptFailed,
       })
@@ -194,14 +213,12 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   /**
    * Runs `fn` on a connection to a node chosen by the read preference (the client's default or this
    * call's). Retried on another node when the error allows (`retryReads`). With a `session`, the read
-   * sees the session's earlier writes: it prefers a node that has them, or waits (up to
-   * `causalWaitMS`) for the chosen replica to catch up.
+   * sees the session's earlier writes (see {@link Session}).
    */
   async read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     const call = parseCallOptions(options)
-    const selector = this.#selection.readSelector(call)
-    const token = call.session?.token ?? null
-    const prefer = token === null ? undefined : (n: NodeDescription) => this.#covers(n, token)
+    const intent = this.#intents.read(call)
+    const token = this.#causal === undefined ? null : (call.session?.token ?? null)
     const scope = this.#openCall(this.#deadlineMS(call), call.signal)
     try {
       return await executeWithRetry({
@@ -211,8 +228,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         scope,
         clock: this.#clock,
         random: this.#random,
-        select: this.#readSelection(scope, selector, prefer),
-        attempt: this.#readAttempt(scope, fn, token),
+        select: this.#readSelection(scope, call, token),
+        attempt: this.#readAttempt(scope, fn, intent, token),
         onRetry: this.#onRetry,
         onAttemptFailed: this.#onAttemptFailed,
       })
@@ -246,38 +263,67 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
 
   #readSelection(
     scope: CallScope,
-    selector: NodeSelector,
-    prefer: ((node: NodeDescription) => boolean) | undefined,
-  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
+    call: CallOptions,
+    token: CausalToken | null,
+  ): (ctx: AttemptContext) => Target | Promise<Target> {
+    if (!this.#routesByNode) return DRIVER_ROUTES
+    const selector = this.#selection.readSelector(call)
+    const causal = this.#causal
+    const prefer =
+      token === null || causal === undefined
+        ? undefined
+        : (n: NodeDescription) => causal.covers(n, token)
     return (ctx) => this.#select(ctx, scope, selector, prefer)
   }
 
   #readAttempt<T>(
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
+    intent: CallIntent,
     token: CausalToken | null,
-  ): (node: NodeAddress, ctx: AttemptContext) => Promise<T> {
-    if (token === null) return (node) => this.#run(node, scope, fn, undefined)
+  ): (node: Target, ctx: AttemptContext) => Promise<T> {
+    const causal = this.#causal
+    if (token === null || causal === undefined) {
+      return (node, ctx) => this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
+    }
     return async (node, ctx) => {
-      await this.#awaitCausal(node, token, ctx.signal, ctx.remainingMS())
-      return this.#run(node, scope, fn, undefined)
+      if (node !== undefined) await causal.awaitCovered(node, token, ctx.signal, ctx.remainingMS())
+      return this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
     }
   }
 
   #primarySelection(
     scope: CallScope,
     wc: WriteConcern,
-  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
-    return (ctx) => this.#selectPrimary(ctx, scope, wc)
+  ): (ctx: AttemptContext) => Target | Promise<Target> {
+    if (!this.#routesByNode) return DRIVER_ROUTES
+    const writes = this.#replicaWrites
+    if (writes === undefined) return (ctx) => this.#select(ctx, scope, WRITE_SELECTOR, undefined)
+    return (ctx) => {
+      const picked = this.#select(ctx, scope, WRITE_SELECTOR, undefined)
+      if (typeof picked === 'string') {
+        writes.checkSatisfiable(wc)
+        return picked
+      }
+      return picked.then((node) => {
+        writes.checkSatisfiable(wc)
+        return node
+      })
+    }
   }
 
   #writeAttempt<T>(
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
-    wc: WriteConcern,
+    intent: CallIntent,
     session: Session | undefined,
-  ): (node: NodeAddress, ctx: AttemptContext) => Promise<T> {
-    return (node, ctx) => this.#attemptWrite(node, ctx, scope, fn, wc, session)
+  ): (node: Target, ctx: AttemptContext) => Promise<T> {
+    const writes = this.#replicaWrites
+    if (writes === undefined) {
+      return (node, ctx) => this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
+    }
+    return (node, ctx) =>
+      writes.attempt(targetOf(node, intent, ctx), ctx, scope, fn, intent.writeConcern, session)
   }
 
   /** The call's deadline, absolute on the monotonic clock. */
@@ -328,168 +374,21 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     }).then((node) => node.address)
   }
 
-  /** Selects the primary, then refuses before writing when `w` can never be met (nothing written yet). */
-  #selectPrimary(
-    ctx: AttemptContext,
-    scope: CallScope,
-    wc: WriteConcern,
-  ): NodeAddress | Promise<NodeAddress> {
-    const picked = this.#select(ctx, scope, WRITE_SELECTOR, undefined)
-    if (typeof picked === 'string') {
-      replicaAcks(wc, this.#topology.description)
-      return picked
-    }
-    return picked.then((node) => {
-      replicaAcks(wc, this.#topology.description)
-      return node
-    })
-  }
-
-  async #attemptWrite<T>(
-    node: NodeAddress,
-    ctx: AttemptContext,
-    scope: CallScope,
-    fn: (conn: Conn) => Promise<T>,
-    wc: WriteConcern,
-    session: Session | undefined,
-  ): Promise<T> {
-    const required = replicaAcks(wc, this.#topology.description)
-    // The write's causal token costs a round trip: fetch it only when w or a session needs it.
-    const needsToken = required > 0 || session !== undefined
-    const written: WrittenToken = { token: null }
-    const result = await this.#run(node, scope, fn, needsToken ? written : undefined)
-    const token = written.token
-    session?.advance(token)
-    // Nothing was written in this call (or the backend cannot tell): nothing to wait for.
-    if (required === 0 || token === null) return result
-    const description = this.#topology.description
-    const bound = wc.wtimeoutMS !== undefined && wc.wtimeoutMS > 0 ? wc.wtimeoutMS : Infinity
-    await awaitWriteConcern({
-      adapter: this.#adapter,
-      token,
-      primary: node,
-      required,
-      replicas: replicasOf(description, node),
-      timeoutMS: Math.max(0, Math.min(bound, ctx.remainingMS())),
-      wc,
-      signal: ctx.signal,
-    })
-    return result
-  }
-
-  /**
-   * Borrows a connection on `node` and runs `fn`; with `written`, also reads the write's causal
-   * token into it.
-   */
-  async #run<T>(
-    node: NodeAddress,
-    scope: CallScope,
-    fn: (conn: Conn) => Promise<T>,
-    written: WrittenToken | undefined,
-  ): Promise<T> {
-    let running = this.#inFlight.get(node)
-    if (running === undefined) {
-      running = { count: 0 }
-      this.#inFlight.set(node, running)
-    }
-    running.count++
-    try {
-      let conn: Conn
-      try {
-        conn = await this.#adapter.acquire(node, new AcquireRequest(this.#connectBoundMS, scope))
-      } catch (error: unknown) {
-        // Nothing reached the server: a failed connect never wrote anything.
-        throw this.#toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
-      }
-      const ended = scope.endError
-      if (ended !== undefined) {
-        // The call ended while the connection was on its way: the caller has its error already, so
-        // this (abandoned) attempt must not start `fn`.
-        this.#adapter.release(conn, false)
-        throw ended
-      }
-      let destroy = false
-      try {
-        const result = await fn(conn)
-        if (written !== undefined && this.#adapter.capabilities.causalTokens) {
-          written.token = await this.#adapter.lastWriteToken(conn)
-        }
-        return result
-      } catch (error: unknown) {
-        const mapped = this.#toError(error, node)
-        if (mapped.code === ErrorCode.Internal && !isReplicaKitError(error)) {
-          // Not a database error: the caller's own code threw. Hand it back untouched.
-          throw error
-        }
-        destroy = mapped instanceof Error && mapped.code === ErrorCode.NetworkError
-        throw mapped
-      } finally {
-        this.#adapter.release(conn, destroy)
-      }
-    } finally {
-      running.count--
-    }
-  }
-
-  #toError(error: unknown, node: NodeAddress): ReplicaKitError {
-    if (isReplicaKitError(error)) return error
-    try {
-      return this.#adapter.toError(error, node)
-    } catch {
-      return toReplicaKitError(error)
-    }
-  }
-
-  #covers(node: NodeDescription, token: CausalToken): boolean {
-    if (node.type === NodeType.Primary) return true
-    return node.position !== null && this.#adapter.positionCovers(node.position, token)
-  }
-
-  /** Before a causal read on a replica: wait (bounded) until it has the session's writes. */
-  async #awaitCausal(
-    node: NodeAddress,
-    token: CausalToken,
-    signal: AbortSignal,
-    remainingMS: number,
-  ): Promise<void> {
-    const description = this.#topology.description.nodes.get(node)
-    if (description === undefined || this.#covers(description, token)) return
-    const timeoutMS = Math.max(0, Math.min(this.#options.causalWaitMS, remainingMS))
-    const applied = await this.#adapter.awaitApplied(node, token, { timeoutMS, signal })
-    if (!applied) {
-      throw new TimeoutError(
-        `replica ${node} did not catch up with this session's last write within ${timeoutMS} ms; ` +
-          'the read will be retried elsewhere. Raise causalWaitMS or read from the primary',
-        { code: ErrorCode.CausalWaitTimeout, node, labels: [ErrorLabel.RetryableRead] },
-      )
-    }
-  }
-
-  #noteFailure(node: NodeAddress, error: ReplicaKitError): void {
+  #noteFailure(node: NodeAddress | undefined, error: ReplicaKitError): void {
+    // Only where the core monitors the nodes: a driver that discovers keeps its own view.
+    if (node === undefined || this.#adapter.capabilities.discovery !== 'probe') return
     if (isNodeStateChange(error) || error.code === ErrorCode.NetworkError) {
       this.#topology.markNodeUnknown(node, error)
     }
   }
 }
 
-/**
- * Adds the tags the user configured for a node (`nodeTags`) to what its probe reported; configured
- * tags win. Backends whose servers carry no tags (MySQL) get all theirs this way.
- */
-function withNodeTags(probe: ProbeResult, tags: Tags | undefined): ProbeResult {
-  return tags === undefined ? probe : { ...probe, tags: { ...probe.tags, ...tags } }
-}
+/** The `select` of a call the driver routes: no node to choose. */
+const DRIVER_ROUTES = (): Target => undefined
 
-/** Every member that may confirm a write: not the primary, not an arbiter, not known to be down. */
-function replicasOf(
-  description: { readonly nodes: ReadonlyMap<NodeAddress, NodeDescription> },
-  primary: NodeAddress,
-): NodeAddress[] {
-  return [...description.nodes.values()]
-    .filter(
-      (n) => n.address !== primary && n.type !== NodeType.Arbiter && n.type !== NodeType.Unknown,
-    )
-    .map((n) => n.address)
+/** The target of one attempt. */
+function targetOf(node: Target, intent: CallIntent, ctx: AttemptContext): CallTarget {
+  return { node, intent, attempt: ctx.attempt, deprioritized: ctx.deprioritized }
 }
 
 export type { ReadPreference }

@@ -1,4 +1,4 @@
-import { ErrorCode, ServerSelectionError } from '../errors/errors.js'
+import { ErrorCode, ErrorLabel, ServerSelectionError } from '../errors/errors.js'
 import { pickInWindow, selectNodes } from '../selection/server-selection.js'
 import type { NodeSelector } from '../selection/server-selection.js'
 import type { NodeAddress } from '../topology/node-address.js'
@@ -151,7 +151,8 @@ function splitBrainError(description: TopologyDescription): ServerSelectionError
   return new ServerSelectionError(
     `split brain: ${description.conflictingPrimaries.join(' and ')} are all writable at once; ` +
       'writes are refused until only one of them is writable (set read_only=ON on the others)',
-    { code: ErrorCode.SplitBrain },
+    // Refused before anything was sent.
+    { code: ErrorCode.SplitBrain, labels: [ErrorLabel.NoWritesPerformed] },
   )
 }
 
@@ -176,6 +177,7 @@ function selectionTimeoutError(
     `no node found for ${wanted} before the selection timeout; topology ${description.type}: ` +
       `${nodes === '' ? 'no nodes' : nodes}. Check that the nodes are up and the read preference can be met, ` +
       'or raise serverSelectionTimeoutMS/timeoutMS',
-    { code: ErrorCode.ServerSelectionTimeout },
+    // No node was chosen, so nothing was sent.
+    { code: ErrorCode.ServerSelectionTimeout, labels: [ErrorLabel.NoWritesPerformed] },
   )
 }

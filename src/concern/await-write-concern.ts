@@ -1,4 +1,4 @@
-import type { Adapter, CausalToken } from '../adapter.js'
+import type { CausalToken, ReplicaWaits } from '../adapter.js'
 import { ErrorCode, WriteConcernError } from '../errors/errors.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { NodeType } from '../topology/node-description.js'
@@ -39,7 +39,7 @@ export function requiredReplicaAcks(wc: WriteConcern, description: TopologyDescr
 
 /** What {@link awaitWriteConcern} needs. @internal */
 export interface AwaitWriteConcernRequest {
-  readonly adapter: Pick<Adapter, 'awaitApplied'>
+  readonly replication: Pick<ReplicaWaits<unknown>, 'awaitApplied'>
   readonly token: CausalToken
   readonly primary: NodeAddress
   readonly required: number
@@ -83,7 +83,7 @@ export async function awaitWriteConcern(request: AwaitWriteConcernRequest): Prom
         return
       }
       for (const node of replicas) {
-        request.adapter
+        request.replication
           .awaitApplied(node, request.token, { timeoutMS: request.timeoutMS, signal: stop.signal })
           .then(
             (applied) => {

@@ -1,5 +1,5 @@
 import { REDACTED } from '../util/redact.js'
-import type { ResolvedOptions } from './options.js'
+import type { ResolvedOptions } from './resolved-options.js'
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 

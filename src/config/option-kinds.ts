@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Backend } from '../adapter.js'
+import type { Backend } from '../backend.js'
 import type { Tags } from '../topology/node-description.js'
 
 /**

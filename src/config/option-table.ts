@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { Backend } from '../adapter.js'
+import type { Backend } from '../backend.js'
 import { READ_CONCERN_LEVEL_SCHEMA } from '../concern/read-concern.js'
 import { W_FROM_URI, W_SCHEMA } from '../concern/write-concern.js'
 import { SMALLEST_MAX_STALENESS_SECONDS } from '../selection/max-staleness.js'

@@ -1,4 +1,4 @@
-import type { Backend } from '../adapter.js'
+import type { Backend } from '../backend.js'
 
 /**
  * The connection-string schemes ReplicaKit parses, with the backend each one selects and its

@@ -53,12 +53,12 @@ const TRANSIENT_WRITE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * close), configuration and programmer errors (p-retry never retries a `TypeError` either) and bugs.
  */
 const NEVER_RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  // The call's one deadline is spent; retrying would exceed it (DESIGN.md §3 Retries).
+  // The call's one deadline is spent; retrying would exceed it (docs/architecture.md: retries).
   ErrorCode.OperationTimeout,
   // The caller asked to stop.
   ErrorCode.Aborted,
   ErrorCode.ClientClosed,
-  // Configuration does not heal by retrying (STYLE.md §4: "programmer and config errors are never retried").
+  // Configuration does not heal by retrying: programmer and config errors are never retried.
   ErrorCode.InvalidUri,
   ErrorCode.InvalidOption,
   ErrorCode.ConflictingOptions,
@@ -67,7 +67,7 @@ const NEVER_RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.NotSupported,
   // Wrong credentials stay wrong (the retryable-reads spec does not retry auth errors).
   ErrorCode.AuthenticationFailed,
-  // Split brain needs an operator; writes are refused until then (DESIGN.md §4).
+  // Split brain needs an operator; writes are refused until then (docs/errors.md: SPLIT_BRAIN).
   ErrorCode.SplitBrain,
   // A write concern error means the write *was* applied: re-running it would apply it twice.
   ErrorCode.WriteConcernTimeout,
@@ -119,11 +119,6 @@ const NODE_STATE_CHANGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export interface WriteRetryOptions {
   /** The caller marked the write safe to run twice. */
   readonly idempotent: boolean
-  /**
-   * The backend's retryable-write protocol covers this write (adapter capability `retryableWrites`
-   * and the user's `retryWrites`), so a `RetryableWrite`-labelled error may be retried.
-   */
-  readonly retryableWrites: boolean
 }
 
 /** Whether `error` proves that nothing was written (its `NoWritesPerformed` label, or a code that implies it). */
@@ -143,17 +138,16 @@ export function canRetryRead(error: ReplicaKitError): boolean {
 }
 
 /**
- * Whether a write that failed with `error` may be run again. A write is re-run only when that is
- * safe: the backend's retryable-write protocol covers it (a `RetryableWrite` label with
- * `retryableWrites`), or the error is transient and either the caller marked the write idempotent or
- * the error proves nothing was written.
+ * Whether a write that failed with `error` may be run again: the error is transient (a transient code
+ * or a `RetryableWrite` label) and either the caller marked the write idempotent or the error proves
+ * nothing was written. A re-run is a new driver operation: a backend's own retryable-write protocol
+ * (MongoDB's one retry under the same `txnNumber`) runs inside its driver and never makes an unknown
+ * outcome safe to run again here, so a `RetryableWrite` label alone never allows it.
  *
  * @see https://github.com/mongodb/specifications/blob/master/source/retryable-writes/retryable-writes.md#determining-retryable-errors
  */
 export function canRetryWrite(error: ReplicaKitError, options: WriteRetryOptions): boolean {
   if (NEVER_RETRYABLE_CODES.has(error.code)) return false
-  if (options.retryableWrites && error.hasLabel(ErrorLabel.RetryableWrite)) return true
-  // Without the protocol, a `RetryableWrite` label still says the error is transient.
   const transient =
     TRANSIENT_WRITE_CODES.has(error.code) || error.hasLabel(ErrorLabel.RetryableWrite)
   if (!transient) return false

@@ -39,7 +39,10 @@ export class ReplicaKitError extends Error {
 
   constructor(message: string, options: ReplicaKitErrorOptions) {
     // Messages are redacted at the one place every error passes through.
-    super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause })
+    super(
+      redactSecrets(message),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
     this.code = options.code
     this.labels = new Set(options.labels ?? [])
     this.node = options.node
@@ -57,17 +60,29 @@ export class ReplicaKitError extends Error {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this
     Object.assign(copy, this)
     Object.defineProperty(copy, BRAND, { value: true })
-    Object.defineProperty(copy, 'message', { value: this.message, enumerable: false, writable: true })
+    Object.defineProperty(copy, 'message', {
+      value: this.message,
+      enumerable: false,
+      writable: true,
+    })
     Object.defineProperty(copy, 'stack', { value: this.stack, enumerable: false, writable: true })
-    if (this.cause !== undefined) Object.defineProperty(copy, 'cause', { value: this.cause, enumerable: false })
-    Object.defineProperty(copy, 'labels', { value: new Set([...this.labels, ...labels]), enumerable: true })
+    if (this.cause !== undefined)
+      Object.defineProperty(copy, 'cause', { value: this.cause, enumerable: false })
+    Object.defineProperty(copy, 'labels', {
+      value: new Set([...this.labels, ...labels]),
+      enumerable: true,
+    })
     return copy
   }
 }
 
 /** Whether `value` is a ReplicaKit error (by brand, so it survives duplicate installs). */
 export function isReplicaKitError(value: unknown): value is ReplicaKitError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  )
 }
 
 /** A connection string or option is invalid. Never retried. The message names the option and value. */

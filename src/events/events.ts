@@ -21,8 +21,8 @@ export class TopologyClosedEvent {
  * The topology description changed (SDAM `TopologyDescriptionChangedEvent`). Not emitted when an
  * update leaves it equal.
  */
-export class TopologyDescriptionChangedEvent {
-  readonly name = 'topologyDescriptionChanged'
+export class TopologyChangedEvent {
+  readonly name = 'topologyChanged'
   readonly previous: TopologyDescription
   readonly next: TopologyDescription
 
@@ -58,8 +58,8 @@ export class NodeClosedEvent {
  *
  * @see https://github.com/mongodb/specifications/blob/master/source/server-discovery-and-monitoring/server-discovery-and-monitoring.md#server-description-equality
  */
-export class NodeDescriptionChangedEvent {
-  readonly name = 'nodeDescriptionChanged'
+export class NodeChangedEvent {
+  readonly name = 'nodeChanged'
   readonly address: NodeAddress
   readonly previous: NodeDescription
   readonly next: NodeDescription
@@ -141,10 +141,10 @@ export class HeartbeatFailedEvent {
 export interface TopologyEvents {
   topologyOpened: TopologyOpenedEvent
   topologyClosed: TopologyClosedEvent
-  topologyDescriptionChanged: TopologyDescriptionChangedEvent
+  topologyChanged: TopologyChangedEvent
   nodeOpened: NodeOpenedEvent
   nodeClosed: NodeClosedEvent
-  nodeDescriptionChanged: NodeDescriptionChangedEvent
+  nodeChanged: NodeChangedEvent
   primaryChanged: PrimaryChangedEvent
   splitBrainDetected: SplitBrainDetectedEvent
   heartbeatStarted: HeartbeatStartedEvent

@@ -1,5 +1,4 @@
 import pRetry, { AbortError as StopRetrying } from 'p-retry'
-import type { Options as PRetryOptions } from 'p-retry'
 import { isNoWritesPerformed, isUnknownOutcome } from '../errors/classify.js'
 import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
 import { isReplicaKitError, TimeoutError } from '../errors/errors.js'
@@ -15,6 +14,9 @@ import type { OperationKind, RetryPolicy } from './retry-policy.js'
 
 export { CallScope } from './call-scope.js'
 export type { EndReason } from './call-scope.js'
+
+/** The node an attempt runs on; `undefined` when the driver routes the call itself. */
+export type Target = NodeAddress | undefined
 
 /** What `select` and `attempt` learn about the attempt they serve. Frozen. */
 export interface AttemptContext {
@@ -35,8 +37,8 @@ export interface AttemptContext {
 export interface RetryEvent {
   /** The number of the attempt that just failed (1 for the first); the retry is `attempt + 1`. */
   readonly attempt: number
-  /** The node the failed attempt ran on. */
-  readonly node: NodeAddress
+  /** The node the failed attempt ran on (`undefined` when the driver routed and did not say). */
+  readonly node: NodeAddress | undefined
   /** Why it failed. */
   readonly error: ReplicaKitError
   /** The backoff before the next selection, ms (full jitter, never past the deadline). */
@@ -63,19 +65,22 @@ export interface RetryableCall<T> {
   /** Uniform random in `[0, 1)` for the backoff jitter. Default: `Math.random`. */
   readonly random?: () => number
   /**
-   * Picks the node for an attempt: at once (a node address), or by waiting for one (a promise,
-   * honouring `ctx.signal`).
+   * Picks the node for an attempt: at once (a node address, or `undefined` when the driver routes),
+   * or by waiting for one (a promise, honouring `ctx.signal`).
    */
-  readonly select: (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress>
+  readonly select: (ctx: AttemptContext) => Target | Promise<Target>
   /**
    * Runs one attempt on `node`. Throw a `ReplicaKitError` (via `adapter.toError`) for failures the loop
    * should classify; anything else is rethrown unchanged and never retried.
    */
-  readonly attempt: (node: NodeAddress, ctx: AttemptContext) => Promise<T>
+  readonly attempt: (node: Target, ctx: AttemptContext) => Promise<T>
   /** Called before each retry's backoff. */
   readonly onRetry?: (event: RetryEvent) => void
-  /** Called for every attempt that failed with a `ReplicaKitError`, retried or not (e.g. to mark the node Unknown). */
-  readonly onAttemptFailed?: (node: NodeAddress, error: ReplicaKitError) => void
+  /**
+   * Called for every attempt that failed with a `ReplicaKitError`, retried or not (e.g. to mark the
+   * node Unknown). `node` is the chosen node, or the error's when the driver routed.
+   */
+  readonly onAttemptFailed?: (node: NodeAddress | undefined, error: ReplicaKitError) => void
 }
 
 /**
@@ -83,20 +88,27 @@ export interface RetryableCall<T> {
  * again, until the attempt succeeds, the error is not retryable, the retries are spent, or the deadline
  * or the caller's signal ends the call.
  *
+ * p-retry drives it: it counts the attempts (`retries` = `maxRetries`), reports each failure
+ * (`onFailedAttempt`: remember the error, tell the client) and asks whether to go on
+ * (`shouldRetry`: the error rules of `errors/classify.ts`, then the backoff). Its own delay is off
+ * (`minTimeout` 0): it would sleep on the global timers with equal jitter, while ours is full jitter on
+ * the injected {@link Clock}, aborted with the call and capped by the deadline, so `shouldRetry`
+ * sleeps. What must end the loop at once (the deadline, an abort, a selection failure, the caller's
+ * own error) is thrown as p-retry's `AbortError`, which p-retry rethrows unwrapped.
+ *
  * - Retries follow {@link isRetryAllowed}: reads on retryable errors if `retryReads`; writes if
- *   `retryWrites` and idempotent, covered by the backend's retryable-write protocol, or proven unwritten.
+ *   `retryWrites` and the call is idempotent or the error proves nothing was written.
  * - Failure reports {@link chooseReportedError} of the attempts' errors; for a write whose outcome may be
  *   unknown it carries `UnknownOutcome`. A selection failure on a retry reports the previous attempt's
  *   error (or, once the deadline has passed, ends the call as the deadline does, below).
  * - The deadline or an abort ends the call with a `TimeoutError` (`OPERATION_TIMEOUT` or `ABORTED`) whose
- *   `cause` is that error. So does a backoff that would reach the deadline, without sleeping.
+ *   `cause` is the last error. So does a backoff that would reach the deadline, without sleeping.
  * - An error from `select` or `attempt` that is not a `ReplicaKitError` (user code, programmer errors)
  *   is rethrown unchanged at once.
  *
  * The call's fixed cost is small, because most calls succeed at once: no timer of its own (one timer
  * per clock watches every call's deadline, see {@link CallScope}), a listener on the caller's signal
- * only when there is one, an `AbortSignal` only if `select` or `attempt` reads `ctx.signal`, and
- * p-retry only once an attempt has failed and may be retried (it then drives the retries).
+ * only when there is one, and an `AbortSignal` only if `select` or `attempt` reads `ctx.signal`.
  *
  * ```ts
  * const rows = await executeWithRetry({
@@ -139,89 +151,159 @@ class Attempt implements AttemptContext {
   }
 }
 
+/**
+ * A value that is not an `Error`, thrown by the caller's own code: p-retry's `AbortError` takes only
+ * errors, so it travels in this box and comes out unboxed.
+ */
+class ThrownValue extends Error {
+  readonly value: unknown
+  constructor(value: unknown) {
+    super('a non-Error value was thrown')
+    this.value = value
+  }
+}
+
+/** Ends the loop at once with `value` (p-retry rethrows an `AbortError`'s error unwrapped). */
+function stop(value: unknown): StopRetrying {
+  return new StopRetrying(value instanceof Error ? value : new ThrownValue(value))
+}
+
 const NO_NODES: readonly NodeAddress[] = Object.freeze([])
 const ALWAYS = (): boolean => true
 
-/** One run of the loop: the state p-retry's callbacks share. */
+/** One run of the loop. */
 class RetryLoop<T> {
   readonly #call: RetryableCall<T>
   readonly #scope: CallScope
+  /** Every failed attempt's error, in order. */
   readonly #errors: ReplicaKitError[] = []
   readonly #deprioritized: NodeAddress[] = []
   #attemptsStarted = 0
   /** A write attempt was cut off by the deadline or an abort: its outcome is unknown. */
   #attemptInFlight = false
-  /** The failed attempt that p-retry is about to back off from. */
-  #pending: { readonly node: NodeAddress; readonly error: ReplicaKitError } | undefined
-  /**
-   * p-retry wraps what it rethrows; the loop keeps its own verdict so a non-Error value thrown by
-   * user code also comes out unchanged.
-   */
-  #verdict: { readonly value: unknown } | undefined
+  /** The node of the attempt running or last run. */
+  #node: Target
 
   constructor(call: RetryableCall<T>, scope: CallScope) {
     this.#call = call
     this.#scope = scope
   }
 
-  run(): Promise<T> {
+  async run(): Promise<T> {
     const early = this.#scope.endReason
-    if (early !== undefined) return Promise.reject(this.#ended(early))
-    // The first attempt runs at once; only a retryable failure hands the call to p-retry, which
-    // then drives attempts 2 … maxRetries + 1 through the same #runAttempt and #backOff. So
-    // p-retry's set-up (copying and checking its options, its own async frame: several µs per call
-    // on the benchmark) is paid by the few calls that retry, not by every call.
-    return this.#runAttempt(1).catch((error: unknown) => this.#retry(error))
-  }
-
-  /** After the first attempt failed: the verdict if it stopped the loop, else back off and retry. */
-  async #retry(firstError: unknown): Promise<T> {
+    if (early !== undefined) throw this.#ended(early)
     try {
-      if (this.#verdict !== undefined) throw firstError
-      await this.#onFailedAttempt(0)({ attemptNumber: 1 })
-      // p-retry drives the retries and counts them. Its own delay is switched off (minTimeout and
-      // maxTimeout 0): it sleeps on the global timers with no jitter cap by deadline, while the
-      // backoff must run on the injected Clock (fake clocks in tests), abort with the call's signal
-      // and be capped by the deadline. So `onFailedAttempt`, which p-retry awaits before the next
-      // attempt, does the jittered sleep. Every non-retryable outcome is thrown as p-retry's
-      // AbortError, which skips onFailedAttempt and ends the loop; `#verdict` holds what to throw.
-      // Every option is given, defaults included: p-retry then adds no property to its copy of
-      // them, which keeps its fixed cost under a microsecond (about 15 µs otherwise).
-      const options: PRetryOptions = {
-        retries: this.#call.policy.maxRetries - 1,
-        factor: 2,
+      return await pRetry((attemptNumber) => this.#attempt(attemptNumber), {
+        retries: this.#call.policy.maxRetries,
+        // p-retry's own delay is off: shouldRetry sleeps (see above).
         minTimeout: 0,
         maxTimeout: 0,
-        maxRetryTime: Number.POSITIVE_INFINITY,
+        factor: 2,
         randomize: false,
-        shouldRetry: ALWAYS,
+        maxRetryTime: Number.POSITIVE_INFINITY,
         shouldConsumeRetry: ALWAYS,
-        onFailedAttempt: this.#onFailedAttempt(1),
-      }
-      return await pRetry((retry) => this.#runAttempt(retry + 1), options)
+        onFailedAttempt: ({ error }) => {
+          this.#failed(error)
+        },
+        shouldRetry: ({ error, attemptNumber }) => this.#retryAfter(error, attemptNumber),
+      })
     } catch (error) {
-      if (this.#verdict !== undefined) throw this.#verdict.value
-      throw error
+      throw this.#outcome(error)
+    }
+  }
+
+  /** One attempt: select, then run. */
+  async #attempt(attemptNumber: number): Promise<T> {
+    const call = this.#call
+    const scope = this.#scope
+    const ctx = new Attempt(
+      attemptNumber,
+      this.#deprioritized.length === 0 ? NO_NODES : Object.freeze([...this.#deprioritized]),
+      scope,
+    )
+    let node: Target
+    try {
+      scope.throwIfEnded()
+      const picked = call.select(ctx)
+      node = picked === undefined || typeof picked === 'string' ? picked : await scope.race(picked)
+    } catch (error) {
+      throw stop(this.#selectionFailed(error))
+    }
+    this.#node = node
+    this.#attemptsStarted++
+    this.#attemptInFlight = true
+    try {
+      // Never start an attempt once the call has ended (a selection that outlived the deadline).
+      scope.throwIfEnded()
+      const result = await scope.race(call.attempt(node, ctx))
+      this.#attemptInFlight = false
+      return result
+    } catch (error) {
+      const reason = scope.endReason
+      if (reason !== undefined) throw stop(this.#ended(reason))
+      this.#attemptInFlight = false
+      if (!isReplicaKitError(error)) throw stop(error)
+      throw error // p-retry: onFailedAttempt, then (retries left) shouldRetry
     }
   }
 
   /**
-   * p-retry's `onFailedAttempt`: the jittered backoff after attempt `attemptNumber + offset`
-   * (p-retry numbers the retries from 1). Returned, not written inline: see client.ts.
+   * What a failed selection ends the call with. The first selection's error says no attempt was
+   * made; a retry's reports the previous attempt's error instead (retryable-writes spec). A retry's
+   * selection is bounded by the call's deadline too: when it gave up because the deadline passed,
+   * the deadline ended the call, whichever of the two timers fired first.
    */
-  #onFailedAttempt(offset: number): (context: { readonly attemptNumber: number }) => Promise<void> {
-    return async ({ attemptNumber }) => {
-      try {
-        await this.#backOff(attemptNumber + offset)
-      } catch (stopped) {
-        throw stopped instanceof StopRetrying ? stopped : this.#stop(stopped)
-      }
-    }
+  #selectionFailed(error: unknown): unknown {
+    const reason = this.#scope.endReason
+    if (reason !== undefined) return this.#ended(reason)
+    if (!isReplicaKitError(error) || this.#errors.length === 0) return error
+    return this.#scope.remainingMS() <= 0 ? this.#ended('deadline') : this.#failure()
   }
 
-  #stop(value: unknown): StopRetrying {
-    this.#verdict ??= { value }
-    return new StopRetrying('retry loop stopped')
+  /** p-retry's `onFailedAttempt`: remember the error and tell the caller (retried or not). */
+  #failed(error: Error): void {
+    if (!isReplicaKitError(error)) return // #attempt lets only ReplicaKitErrors reach p-retry
+    this.#errors.push(error)
+    this.#call.onAttemptFailed?.(this.#node ?? error.node, error)
+  }
+
+  /**
+   * p-retry's `shouldRetry` (called while retries are left): classify the error, then back off
+   * (full jitter, on the clock, never past the deadline) and deprioritise the failed node.
+   */
+  async #retryAfter(error: Error, attemptNumber: number): Promise<boolean> {
+    const call = this.#call
+    if (!isReplicaKitError(error) || !isRetryAllowed(call, call.policy, error)) return false
+    const node = this.#node ?? error.node
+    if (node !== undefined && !this.#deprioritized.includes(node)) this.#deprioritized.push(node)
+    const scope = this.#scope
+    const leftMS = scope.remainingMS()
+    const delayMS = fullJitterBackoffMS(attemptNumber - 1, {
+      baseBackoffMS: call.policy.baseBackoffMS,
+      maxBackoffMS: call.policy.maxBackoffMS,
+      remainingMS: leftMS,
+      random: call.random ?? Math.random,
+    })
+    // A retry that could only start at or after the deadline is not worth the wait.
+    if (delayMS >= leftMS) throw this.#ended('deadline')
+    call.onRetry?.(Object.freeze({ attempt: attemptNumber, node, error, delayMS }))
+    try {
+      if (delayMS > 0) await sleep(call.clock, delayMS, scope.signal)
+    } catch {
+      throw this.#ended(scope.endReason ?? 'aborted')
+    }
+    return true
+  }
+
+  /**
+   * What the call throws once p-retry gives up: for an attempt's own error (not retryable, or the
+   * retries spent), the error {@link chooseReportedError} picks; anything else (the deadline, a
+   * selection failure, the caller's own error) as it is.
+   */
+  #outcome(error: unknown): unknown {
+    if (error instanceof ThrownValue) return error.value
+    if (this.#errors.at(-1) === error) return this.#failure()
+    return error
   }
 
   #failure(): ReplicaKitError {
@@ -258,80 +340,5 @@ class RetryLoop<T> {
       cause,
       ...(isReplicaKitError(cause) && cause.node !== undefined ? { node: cause.node } : {}),
     })
-  }
-
-  async #runAttempt(attemptNumber: number): Promise<T> {
-    const call = this.#call
-    const scope = this.#scope
-    const ctx = new Attempt(
-      attemptNumber,
-      this.#deprioritized.length === 0 ? NO_NODES : Object.freeze([...this.#deprioritized]),
-      scope,
-    )
-    let node: NodeAddress
-    try {
-      scope.throwIfEnded()
-      const picked = call.select(ctx)
-      node = typeof picked === 'string' ? picked : await scope.race(picked)
-    } catch (error) {
-      const reason = scope.endReason
-      if (reason !== undefined) throw this.#stop(this.#ended(reason))
-      if (!isReplicaKitError(error)) throw this.#stop(error)
-      // The first selection's error says no attempt was made; a retry's selection failure reports
-      // the previous attempt's error instead (retryable-writes spec). A retry's selection is bounded
-      // by the call's deadline too: when it gave up because the deadline passed, the deadline ended
-      // the call, whichever of the two timers fired first.
-      if (this.#errors.length === 0) throw this.#stop(error)
-      throw this.#stop(scope.remainingMS() <= 0 ? this.#ended('deadline') : this.#failure())
-    }
-    this.#attemptsStarted++
-    this.#attemptInFlight = true
-    try {
-      // Never start an attempt once the call has ended (a selection that outlived the deadline).
-      scope.throwIfEnded()
-      const result = await scope.race(call.attempt(node, ctx))
-      this.#attemptInFlight = false
-      return result
-    } catch (error) {
-      const reason = scope.endReason
-      if (reason !== undefined) throw this.#stop(this.#ended(reason))
-      this.#attemptInFlight = false
-      if (!isReplicaKitError(error)) throw this.#stop(error)
-      this.#errors.push(error)
-      try {
-        call.onAttemptFailed?.(node, error)
-      } catch (hookError) {
-        throw this.#stop(hookError)
-      }
-      if (attemptNumber > call.policy.maxRetries || !isRetryAllowed(call, call.policy, error)) {
-        throw this.#stop(this.#failure())
-      }
-      this.#pending = { node, error }
-      throw error // retryable: p-retry calls backOff, then runAttempt again
-    }
-  }
-
-  async #backOff(attemptNumber: number): Promise<void> {
-    if (this.#pending === undefined)
-      throw new RangeError('retry loop: backing off with no failed attempt')
-    const { node, error } = this.#pending
-    const call = this.#call
-    const scope = this.#scope
-    if (!this.#deprioritized.includes(node)) this.#deprioritized.push(node)
-    const leftMS = scope.remainingMS()
-    const delayMS = fullJitterBackoffMS(attemptNumber - 1, {
-      baseBackoffMS: call.policy.baseBackoffMS,
-      maxBackoffMS: call.policy.maxBackoffMS,
-      remainingMS: leftMS,
-      random: call.random ?? Math.random,
-    })
-    // A retry that could only start at or after the deadline is not worth the wait.
-    if (delayMS >= leftMS) throw this.#stop(this.#ended('deadline'))
-    call.onRetry?.(Object.freeze({ attempt: attemptNumber, node, error, delayMS }))
-    try {
-      if (delayMS > 0) await sleep(call.clock, delayMS, scope.signal)
-    } catch {
-      throw this.#stop(this.#ended(scope.endReason ?? 'aborted'))
-    }
   }
 }

@@ -14,11 +14,6 @@ export interface RetryPolicy {
    * idempotent one or one that failed with `NoWritesPerformed`. Default: `true`.
    */
   readonly retryWrites: boolean
-  /**
-   * The backend's own protocol makes a retried write safe (adapter capability `retryableWrites`, e.g.
-   * MongoDB's session id + txnNumber). Default: `false`.
-   */
-  readonly retryableWrites: boolean
   /** Retries after the first attempt (so at most `maxRetries + 1` attempts), bounded by the deadline too. Default: `1`. */
   readonly maxRetries: number
   /** Backoff ceiling before the first retry, ms; doubles per retry (full jitter). Default: `100`. */
@@ -28,13 +23,12 @@ export interface RetryPolicy {
 }
 
 /**
- * The default retry policy: one retry (STYLE.md §5), backoff ceiling 100 ms doubling up to 5 s. The
+ * The default retry policy: one retry, backoff ceiling 100 ms doubling up to 5 s. The
  * same values as the options table (`src/config/option-table.ts`), which the client uses.
  */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   retryReads: true,
   retryWrites: true,
-  retryableWrites: false,
   maxRetries: 1,
   baseBackoffMS: 100,
   maxBackoffMS: 5_000,
@@ -87,13 +81,7 @@ export function isRetryAllowed(
     case 'read':
       return policy.retryReads && canRetryRead(error)
     case 'write':
-      return (
-        policy.retryWrites &&
-        canRetryWrite(error, {
-          idempotent: request.idempotent === true,
-          retryableWrites: policy.retryableWrites,
-        })
-      )
+      return policy.retryWrites && canRetryWrite(error, { idempotent: request.idempotent === true })
     default: {
       const _exhaustive: never = request.kind
       return _exhaustive

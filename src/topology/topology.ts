@@ -4,12 +4,12 @@ import {
   HeartbeatStartedEvent,
   HeartbeatSucceededEvent,
   NodeClosedEvent,
-  NodeDescriptionChangedEvent,
+  NodeChangedEvent,
   NodeOpenedEvent,
   PrimaryChangedEvent,
   SplitBrainDetectedEvent,
   TopologyClosedEvent,
-  TopologyDescriptionChangedEvent,
+  TopologyChangedEvent,
   TopologyOpenedEvent,
 } from '../events/events.js'
 import type { TopologyEvents } from '../events/events.js'
@@ -184,7 +184,7 @@ export class Topology {
   }
 
   /**
-   * Starts monitoring: emits `topologyOpened`, the first `topologyDescriptionChanged` and a
+   * Starts monitoring: emits `topologyOpened`, the first `topologyChanged` and a
    * `nodeOpened` per seed, then probes every seed. Idempotent; does nothing after close.
    */
   start(): void {
@@ -193,11 +193,8 @@ export class Topology {
     this.#emitter.emit('topologyOpened', new TopologyOpenedEvent())
     const empty = Object.freeze({ ...this.#description, nodes: new Map(), setName: null })
     this.#emitter.emit(
-      'topologyDescriptionChanged',
-      new TopologyDescriptionChangedEvent(
-        { ...empty, type: TopologyType.Unknown },
-        this.#description,
-      ),
+      'topologyChanged',
+      new TopologyChangedEvent({ ...empty, type: TopologyType.Unknown }, this.#description),
     )
     for (const address of this.#description.nodes.keys()) {
       this.#emitter.emit('nodeOpened', new NodeOpenedEvent(address))
@@ -214,7 +211,7 @@ export class Topology {
 
   /**
    * Stops every monitor and timer, aborts running probes, wakes every waiter, and emits
-   * `nodeClosed` per node, a last `topologyDescriptionChanged` (no nodes) and `topologyClosed`.
+   * `nodeClosed` per node, a last `topologyChanged` (no nodes) and `topologyClosed`.
    * Idempotent: later calls return the same promise.
    */
   close(): Promise<void> {
@@ -234,10 +231,7 @@ export class Topology {
       for (const address of previous.nodes.keys()) {
         this.#emitter.emit('nodeClosed', new NodeClosedEvent(address))
       }
-      this.#emitter.emit(
-        'topologyDescriptionChanged',
-        new TopologyDescriptionChangedEvent(previous, this.#description),
-      )
+      this.#emitter.emit('topologyChanged', new TopologyChangedEvent(previous, this.#description))
       const primary = primaryAddress(previous)
       if (primary !== null)
         this.#emitter.emit('primaryChanged', new PrimaryChangedEvent(primary, null))
@@ -405,10 +399,7 @@ export class Topology {
       // PossiblePrimary is only a scanning hint (synonymous with Unknown here): no event for it.
       if (after === undefined || after.type === NodeType.PossiblePrimary) continue
       if (!nodeDescriptionEquals(before, after)) {
-        this.#emitter.emit(
-          'nodeDescriptionChanged',
-          new NodeDescriptionChangedEvent(address, before, after),
-        )
+        this.#emitter.emit('nodeChanged', new NodeChangedEvent(address, before, after))
       }
     }
     const removed = [...previous.nodes.keys()].filter((a) => !next.nodes.has(a))
@@ -422,10 +413,7 @@ export class Topology {
     }
     for (const address of added) this.#emitter.emit('nodeOpened', new NodeOpenedEvent(address))
     if (!topologyDescriptionEquals(previous, next)) {
-      this.#emitter.emit(
-        'topologyDescriptionChanged',
-        new TopologyDescriptionChangedEvent(previous, next),
-      )
+      this.#emitter.emit('topologyChanged', new TopologyChangedEvent(previous, next))
     }
     const [before, after] = [primaryAddress(previous), primaryAddress(next)]
     if (before !== after)

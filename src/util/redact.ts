@@ -3,7 +3,8 @@
  * event ever carries one.
  */
 const USERINFO_IN_URI = /([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*)@/gi
-const PASSWORD_PAIR = /\b(password|passwd|pwd|secret|tlsCertificateKeyFilePassword)\s*([=:])\s*("[^"]*"|'[^']*'|[^\s&;,]+)/gi
+const PASSWORD_PAIR =
+  /\b(password|passwd|pwd|secret|tlsCertificateKeyFilePassword)\s*([=:])\s*("[^"]*"|'[^']*'|[^\s&;,]+)/gi
 
 /** The placeholder that stands where a secret was. */
 export const REDACTED = '*****'
@@ -13,7 +14,9 @@ export function redactSecrets(text: string): string {
   return text
     .replace(USERINFO_IN_URI, (_match, scheme: string, userinfo: string) => {
       const colon = userinfo.indexOf(':')
-      return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`
+      return colon === -1
+        ? `${scheme}${userinfo}@`
+        : `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`
     })
     .replace(PASSWORD_PAIR, (_match, key: string, sep: string) => `${key}${sep}${REDACTED}`)
 }

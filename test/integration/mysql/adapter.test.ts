@@ -5,7 +5,6 @@
 import { Socket, createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createMysqlAdapter } from '../../../adapters/mysql/index.js'
 import type { MysqlConnection } from '../../../adapters/mysql/index.js'
 import {
   ClientClosedError,
@@ -17,13 +16,14 @@ import {
   NodeType,
   TimeoutError,
 } from '../../../src/adapter.js'
-import type { Adapter, CausalToken, ReplicaKitError } from '../../../src/adapter.js'
+import type { CausalToken, ReplicaKitError } from '../../../src/adapter.js'
+import { MysqlAdapter } from '../../../adapters/mysql/mysql-adapter.js'
 import { resolveOptions } from '../../../src/config/options.js'
+import { Topology } from '../../../src/topology/topology.js'
 import { systemClock } from '../../../src/util/clock.js'
+import { targetOn } from '../../fixtures/call-target.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
-
-type MysqlAdapter = Adapter<MysqlConnection> & { readonly openSocketCount: number }
 
 let cluster: MysqlCluster
 const adapters: MysqlAdapter[] = []
@@ -40,10 +40,23 @@ function makeAdapter(seeds?: string[], query = ''): MysqlAdapter {
   const { appUser, appPassword, database } = cluster
   const hosts = (seeds ?? cluster.nodes.map((_, i) => addr(i))).join(',')
   const uri = `mysql://${appUser}:${encodeURIComponent(appPassword)}@${hosts}/${database}${query}`
-  const adapter = createMysqlAdapter({
-    options: resolveOptions(uri),
-    clock: systemClock,
-  }) as MysqlAdapter
+  const options = resolveOptions(uri)
+  // The adapter reads node roles from the core's topology: feed one with its own probes, as the
+  // client's monitor does.
+  const topology = new Topology({ seeds: [...options.hosts] })
+  const view = {
+    get description() {
+      return topology.description
+    },
+    node: (address: string) => topology.description.nodes.get(address),
+  }
+  const adapter = new MysqlAdapter({ options, clock: systemClock, topology: view })
+  const probe = adapter.probe.bind(adapter)
+  adapter.probe = async (node, probeOptions) => {
+    const result = await probe(node, probeOptions)
+    topology.applyProbeOutcome(node, result)
+    return result
+  }
   adapters.push(adapter)
   return adapter
 }
@@ -59,10 +72,10 @@ async function expectRejection(promise: Promise<unknown>): Promise<ReplicaKitErr
 
 /** Inserts one row on the primary and returns the write's causal token. */
 async function insertRow(adapter: MysqlAdapter): Promise<CausalToken> {
-  const conn = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+  const conn = await adapter.acquire(targetOn(addr(0)), { timeoutMS: 5_000 })
   try {
     await conn.query('INSERT INTO items (note) VALUES (?)', ['integration'])
-    const token = await adapter.lastWriteToken(conn)
+    const token = await adapter.replication.lastWriteToken(conn)
     if (token === null) throw new Error('no token after an INSERT')
     return token
   } finally {
@@ -186,7 +199,7 @@ describe('mysql adapter: probe', () => {
       expect(String(row?.['pos'])).not.toMatch(/(^|,)\d+-2-\d+/)
       const token = await insertRow(adapter)
       const refused = await expectRejection(
-        adapter.awaitApplied(addr(1), token, { timeoutMS: 2_000 }),
+        adapter.replication.awaitApplied(addr(1), token, { timeoutMS: 2_000 }),
       )
       expect(refused.code).toBe(ErrorCode.NotSupported)
     } finally {
@@ -216,20 +229,20 @@ describe('mysql adapter: probe', () => {
 describe('mysql adapter: causal tokens and replication waits', () => {
   it('returns the GTID of an INSERT once, and null for a borrow that wrote nothing', async () => {
     const adapter = makeAdapter()
-    const conn = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    const conn = await adapter.acquire(targetOn(addr(0)), { timeoutMS: 5_000 })
     try {
       await conn.query('INSERT INTO items (note) VALUES (?)', ['token'])
-      const token = await adapter.lastWriteToken(conn)
+      const token = await adapter.replication.lastWriteToken(conn)
       expect(token).toMatchObject({ backend: 'mysql' })
       expect(token?.value).toMatch(/^0-1-\d+$/)
-      expect(await adapter.lastWriteToken(conn)).toBeNull()
+      expect(await adapter.replication.lastWriteToken(conn)).toBeNull()
     } finally {
       adapter.release(conn, false)
     }
-    const reader = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    const reader = await adapter.acquire(targetOn(addr(0)), { timeoutMS: 5_000 })
     try {
       await reader.query('SELECT COUNT(*) FROM items')
-      expect(await adapter.lastWriteToken(reader)).toBeNull()
+      expect(await adapter.replication.lastWriteToken(reader)).toBeNull()
     } finally {
       adapter.release(reader, false)
     }
@@ -238,9 +251,9 @@ describe('mysql adapter: causal tokens and replication waits', () => {
   it('awaitApplied on a replica resolves true, and the replica’s position then covers the token', async () => {
     const adapter = makeAdapter()
     const token = await insertRow(adapter)
-    expect(await adapter.awaitApplied(addr(1), token, { timeoutMS: 5_000 })).toBe(true)
+    expect(await adapter.replication.awaitApplied(addr(1), token, { timeoutMS: 5_000 })).toBe(true)
     const r = await adapter.probe(addr(1), { timeoutMS: 5_000 })
-    expect(adapter.positionCovers(r.position ?? '', token)).toBe(true)
+    expect(adapter.replication.positionCovers(r.position ?? '', token)).toBe(true)
   })
 
   it('awaitApplied on a replica whose SQL thread is stopped resolves false within its bound', async () => {
@@ -249,14 +262,14 @@ describe('mysql adapter: causal tokens and replication waits', () => {
     try {
       const token = await insertRow(adapter)
       const started = performance.now()
-      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 700 })).toBe(false)
+      expect(await adapter.replication.awaitApplied(addr(2), token, { timeoutMS: 700 })).toBe(false)
       const elapsed = performance.now() - started
       expect(elapsed).toBeGreaterThanOrEqual(600)
       expect(elapsed).toBeLessThan(1_700)
       const r = await adapter.probe(addr(2), { timeoutMS: 5_000 })
       expect(r.details?.['sqlRunning']).toBe('No')
       expect(r.details?.['transactionsBehind']).toBeGreaterThanOrEqual(1)
-      expect(adapter.positionCovers(r.position ?? '', token)).toBe(false)
+      expect(adapter.replication.positionCovers(r.position ?? '', token)).toBe(false)
     } finally {
       await cluster.startSqlThread('node3')
     }
@@ -273,7 +286,10 @@ describe('mysql adapter: causal tokens and replication waits', () => {
       }, 100)
       const started = performance.now()
       const error = await expectRejection(
-        adapter.awaitApplied(addr(2), token, { timeoutMS: 10_000, signal: controller.signal }),
+        adapter.replication.awaitApplied(addr(2), token, {
+          timeoutMS: 10_000,
+          signal: controller.signal,
+        }),
       )
       expect(performance.now() - started).toBeLessThan(1_000)
       expect(error).toBeInstanceOf(TimeoutError)
@@ -292,7 +308,7 @@ describe('mysql adapter: causal tokens and replication waits', () => {
     await cluster.adminQuery('node1', `SET GLOBAL general_log = 'ON'`)
     try {
       const error = await expectRejection(
-        adapter.awaitApplied(addr(0), token, { timeoutMS: 5_000 }),
+        adapter.replication.awaitApplied(addr(0), token, { timeoutMS: 5_000 }),
       )
       expect(error).toBeInstanceOf(NodeStateError)
       expect(error.code).toBe(ErrorCode.NotSupported)
@@ -317,7 +333,9 @@ describe('mysql adapter: causal tokens and replication waits', () => {
     // An adapter that never probed the primary: the server-side guard returns at once, no 5 s wait.
     const fresh = makeAdapter()
     const started = performance.now()
-    const error = await expectRejection(fresh.awaitApplied(addr(0), token, { timeoutMS: 5_000 }))
+    const error = await expectRejection(
+      fresh.replication.awaitApplied(addr(0), token, { timeoutMS: 5_000 }),
+    )
     expect(performance.now() - started).toBeLessThan(2_000)
     expect(error.code).toBe(ErrorCode.NotSupported)
   })
@@ -325,16 +343,16 @@ describe('mysql adapter: causal tokens and replication waits', () => {
   it('a hung replica (SIGSTOP) makes awaitApplied resolve false soon after its bound', async () => {
     const adapter = makeAdapter()
     const token = await insertRow(adapter)
-    const warm = await adapter.acquire(addr(2), { timeoutMS: 5_000 }) // an idle pooled connection
+    const warm = await adapter.acquire(targetOn(addr(2)), { timeoutMS: 5_000 }) // an idle pooled connection
     adapter.release(warm, false)
     await new Promise((resolve) => setTimeout(resolve, 100)) // let the reset-on-release finish
     await cluster.pause('node3')
     try {
       const started = performance.now()
-      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
+      expect(await adapter.replication.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
       expect(performance.now() - started).toBeLessThan(3_000)
       // No idle connection left and none can open: the acquire bound also gives false, not an error.
-      expect(await adapter.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
+      expect(await adapter.replication.awaitApplied(addr(2), token, { timeoutMS: 300 })).toBe(false)
     } finally {
       await cluster.resume('node3')
     }
@@ -348,7 +366,7 @@ describe('mysql adapter: session hygiene between borrowers', () => {
     node: string,
     fn: (conn: MysqlConnection) => Promise<T>,
   ): Promise<T> {
-    const conn = await adapter.acquire(node, { timeoutMS: 5_000 })
+    const conn = await adapter.acquire(targetOn(node), { timeoutMS: 5_000 })
     try {
       return await fn(conn)
     } finally {
@@ -454,11 +472,11 @@ describe('mysql adapter: session hygiene between borrowers', () => {
 describe('mysql adapter: errors and close', () => {
   it('socketTimeoutMS cuts a statement a hung node never answers, not a quiet borrow', async () => {
     const adapter = makeAdapter(undefined, '?socketTimeoutMS=300')
-    const quiet = await adapter.acquire(addr(1), { timeoutMS: 5_000 })
+    const quiet = await adapter.acquire(targetOn(addr(1)), { timeoutMS: 5_000 })
     await new Promise((resolve) => setTimeout(resolve, 600)) // idle longer than socketTimeoutMS
     await expect(quiet.query('SELECT 1')).resolves.toBeDefined()
     adapter.release(quiet, false)
-    const conn = await adapter.acquire(addr(2), { timeoutMS: 5_000 })
+    const conn = await adapter.acquire(targetOn(addr(2)), { timeoutMS: 5_000 })
     await cluster.pause('node3')
     try {
       const started = performance.now()
@@ -475,7 +493,7 @@ describe('mysql adapter: errors and close', () => {
 
   it('maps a write on a read-only replica (1290) to NOT_PRIMARY', async () => {
     const adapter = makeAdapter()
-    const conn = await adapter.acquire(addr(1), { timeoutMS: 5_000 })
+    const conn = await adapter.acquire(targetOn(addr(1)), { timeoutMS: 5_000 })
     try {
       const error = adapter.toError(
         await expectRejection(conn.query('INSERT INTO items (note) VALUES (?)', ['nope'])),
@@ -508,7 +526,9 @@ describe('mysql adapter: errors and close', () => {
       })
     })
     const adapter = makeAdapter()
-    const error = await expectRejection(adapter.acquire(`127.0.0.1:${port}`, { timeoutMS: 5_000 }))
+    const error = await expectRejection(
+      adapter.acquire(targetOn(`127.0.0.1:${port}`), { timeoutMS: 5_000 }),
+    )
     expect(error).toBeInstanceOf(NetworkError)
     expect(error.nativeCode).toBe('ECONNREFUSED')
     expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(true)
@@ -521,11 +541,11 @@ describe('mysql adapter: errors and close', () => {
   it('close() ends every socket, even one busy in a replication wait', async () => {
     const adapter = makeAdapter()
     await Promise.all([0, 1, 2].map((i) => adapter.probe(addr(i), { timeoutMS: 5_000 })))
-    const held = await adapter.acquire(addr(0), { timeoutMS: 5_000 })
+    const held = await adapter.acquire(targetOn(addr(0)), { timeoutMS: 5_000 })
     await cluster.stopSqlThread('node2')
     try {
       const token = await insertRow(adapter)
-      const waiting = adapter
+      const waiting = adapter.replication
         .awaitApplied(addr(1), token, { timeoutMS: 30_000 })
         .catch((e: unknown) => e)
       await new Promise((resolve) => setTimeout(resolve, 200))
@@ -540,7 +560,7 @@ describe('mysql adapter: errors and close', () => {
       expect(open).toEqual([])
       await waiting
       adapter.release(held, false) // after close: must not throw
-      const closed = await expectRejection(adapter.acquire(addr(0), { timeoutMS: 1_000 }))
+      const closed = await expectRejection(adapter.acquire(targetOn(addr(0)), { timeoutMS: 1_000 }))
       expect(closed).toBeInstanceOf(ClientClosedError)
     } finally {
       await cluster.startSqlThread('node2')

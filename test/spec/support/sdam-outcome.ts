@@ -110,14 +110,14 @@ export function recordSpecEvents(topology: Topology): SpecEvent[] {
   on('topologyOpened', () => ({ topology_opening_event: {} }))
   on('nodeOpened', (e) => ({ server_opening_event: { address: e.address } }))
   on('nodeClosed', (e) => ({ server_closed_event: { address: e.address } }))
-  on('nodeDescriptionChanged', (e) => ({
+  on('nodeChanged', (e) => ({
     server_description_changed_event: {
       address: e.address,
       previousDescription: specServer(e.previous),
       newDescription: specServer(e.next),
     },
   }))
-  on('topologyDescriptionChanged', (e) => ({
+  on('topologyChanged', (e) => ({
     topology_description_changed_event: {
       previousDescription: specTopology(e.previous),
       newDescription: specTopology(e.next),

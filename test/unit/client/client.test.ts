@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AcquireOptions, Adapter } from '../../../src/adapter.js'
+import type {
+  AcquireOptions,
+  Adapter,
+  AdapterCapabilities,
+  CallTarget,
+} from '../../../src/adapter.js'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
@@ -21,7 +26,7 @@ afterEach(async () => {
 function setUp(
   layout: Record<string, FakeRole>,
   options: ClientOptions = {},
-  adapterOptions: { retryableWrites?: boolean } = {},
+  adapterOptions: { capabilities?: Partial<AdapterCapabilities> } = {},
 ): { cluster: FakeCluster; db: ReplicaKitClient<FakeConn> } {
   const cluster = new FakeCluster(layout)
   const hosts = Object.keys(layout).join(',')
@@ -33,7 +38,7 @@ function setUp(
     maxBackoffMS: 50,
     ...options,
   })
-  const db = new ReplicaKitClient(createFakeAdapter(cluster, adapterOptions), resolved)
+  const db = new ReplicaKitClient(() => createFakeAdapter(cluster, adapterOptions), resolved)
   clients.push(db)
   return { cluster, db }
 }
@@ -334,14 +339,18 @@ describe('ReplicaKitClient timeouts', () => {
 describe('ReplicaKitClient per-call plumbing', () => {
   /** A client whose adapter's `acquire` is replaced (the rest is the fake cluster's). */
   function withAcquire(
-    acquire: (base: Adapter<FakeConn>, node: string, options: AcquireOptions) => Promise<FakeConn>,
+    acquire: (
+      base: Adapter<FakeConn>,
+      target: CallTarget,
+      options: AcquireOptions,
+    ) => Promise<FakeConn>,
     options: ClientOptions = {},
   ): { cluster: FakeCluster; db: ReplicaKitClient<FakeConn> } {
     const cluster = new FakeCluster({ [A]: 'primary', [B]: 'secondary' })
     const base = createFakeAdapter(cluster)
     const adapter: Adapter<FakeConn> = {
       ...base,
-      acquire: (node, acquireOptions) => acquire(base, node, acquireOptions),
+      acquire: (target, acquireOptions) => acquire(base, target, acquireOptions),
     }
     const resolved = resolveOptions(`mysql://app:s3cret@${A},${B}/appdb`, {
       heartbeatFrequencyMS: 500,
@@ -349,7 +358,7 @@ describe('ReplicaKitClient per-call plumbing', () => {
       timeoutMS: 3000,
       ...options,
     })
-    const db = new ReplicaKitClient(adapter, resolved)
+    const db = new ReplicaKitClient(() => adapter, resolved)
     clients.push(db)
     return { cluster, db }
   }
@@ -357,7 +366,7 @@ describe('ReplicaKitClient per-call plumbing', () => {
   it('gives the adapter a signal that aborts with the call’s timeout when the call’s deadline passes', async () => {
     let seen: AbortSignal | undefined
     const { db } = withAcquire(
-      (_base, _node, options) =>
+      (_base, _target, options) =>
         new Promise<FakeConn>((_resolve, reject) => {
           seen = options.signal
           options.signal?.addEventListener('abort', () => {
@@ -375,9 +384,9 @@ describe('ReplicaKitClient per-call plumbing', () => {
 
   it('never runs fn on a connection that arrives after the call’s deadline, and returns it', async () => {
     const { cluster, db } = withAcquire(
-      async (base, node, options) => {
+      async (base, target, options) => {
         await new Promise((r) => setTimeout(r, 250))
-        return base.acquire(node, options)
+        return base.acquire(target, options)
       },
       { timeoutMS: 100 },
     )

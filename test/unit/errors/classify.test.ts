@@ -89,23 +89,30 @@ describe('canRetryWrite', () => {
     )
   })
 
-  it('retries a RetryableWrite-labelled error only when the retryable-write protocol covers it', () => {
+  it('never re-runs a non-idempotent write on a RetryableWrite label alone: a re-run is a new operation', () => {
+    // The driver's own retryable-write protocol (same txnNumber) is not the core's to repeat.
     const e = err(ErrorCode.NetworkError, ErrorLabel.RetryableWrite)
     expect(canRetryWrite(e, plain)).toBe(false)
-    expect(canRetryWrite(e, { ...plain, retryableWrites: true })).toBe(true)
     const other = err(ErrorCode.OperationFailed, ErrorLabel.RetryableWrite)
-    expect(canRetryWrite(other, { ...plain, retryableWrites: true })).toBe(true)
+    expect(canRetryWrite(other, plain)).toBe(false)
+    // … but the label still says "transient": idempotent or proven unwritten, it is re-run.
+    expect(canRetryWrite(other, { idempotent: true })).toBe(true)
+    const unwritten = err(
+      ErrorCode.OperationFailed,
+      ErrorLabel.RetryableWrite,
+      ErrorLabel.NoWritesPerformed,
+    )
+    expect(canRetryWrite(unwritten, plain)).toBe(true)
   })
 
-  it('does not retry a network error without the label even under the protocol', () => {
-    expect(canRetryWrite(err(ErrorCode.NetworkError), { ...plain, retryableWrites: true })).toBe(
-      false,
-    )
+  it('does not retry a network error whose outcome is unknown, labelled or not', () => {
+    expect(canRetryWrite(err(ErrorCode.NetworkError), plain)).toBe(false)
+    expect(canRetryWrite(err(ErrorCode.NetworkError, ErrorLabel.UnknownOutcome), plain)).toBe(false)
   })
 
   it('never retries a write concern error: the write was applied', () => {
     const e = err(ErrorCode.WriteConcernTimeout, ErrorLabel.RetryableWrite)
-    expect(canRetryWrite(e, { idempotent: true, retryableWrites: true })).toBe(false)
+    expect(canRetryWrite(e, { idempotent: true })).toBe(false)
   })
 })
 
@@ -178,7 +185,7 @@ describe('toReplicaKitError', () => {
     expect(wrapped.message).toContain('TypeError: conn.qurey is not a function')
     expect(wrapped.message).toContain('db1:3306')
     expect(canRetryRead(wrapped)).toBe(false)
-    expect(canRetryWrite(wrapped, { idempotent: true, retryableWrites: true })).toBe(false)
+    expect(canRetryWrite(wrapped, { idempotent: true })).toBe(false)
   })
 
   it('wraps a non-Error value', () => {

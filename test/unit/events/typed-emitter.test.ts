@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { PrimaryChangedEvent, TopologyDescriptionChangedEvent } from '../../../src/events/events.js'
+import { PrimaryChangedEvent, TopologyChangedEvent } from '../../../src/events/events.js'
 import type { TopologyEvents } from '../../../src/events/events.js'
 import { TypedEmitter } from '../../../src/events/typed-emitter.js'
 import { createTopologyDescription } from '../../../src/topology/topology-description.js'
@@ -61,9 +61,9 @@ describe('events', () => {
   it('carry previous and next', () => {
     const previous = createTopologyDescription({ seeds: ['a:1'] })
     const next = createTopologyDescription({ seeds: ['b:1'] })
-    const event = new TopologyDescriptionChangedEvent(previous, next)
+    const event = new TopologyChangedEvent(previous, next)
     expect([event.name, event.previous, event.next]).toEqual([
-      'topologyDescriptionChanged',
+      'topologyChanged',
       previous,
       next,
     ])

@@ -30,7 +30,7 @@ interface Harness {
   readonly clock: FakeClock
   readonly contexts: AttemptContext[]
   readonly events: RetryEvent[]
-  readonly failures: Array<[string, ReplicaKitError]>
+  readonly failures: Array<[string | undefined, ReplicaKitError]>
   run<T>(overrides: Partial<RetryableCall<T>>): Promise<T>
 }
 
@@ -42,7 +42,7 @@ function harness(outcomes: unknown[], policy: Partial<RetryPolicy> = {}): Harnes
   const clock = createFakeClock()
   const contexts: AttemptContext[] = []
   const events: RetryEvent[] = []
-  const failures: Array<[string, ReplicaKitError]> = []
+  const failures: Array<[string | undefined, ReplicaKitError]> = []
   let attempt = 0
   const run = <T>(overrides: Partial<RetryableCall<T>>): Promise<T> =>
     executeWithRetry<T>({
@@ -238,20 +238,23 @@ describe('executeWithRetry: writes', () => {
     expect(call.state().value).toBe('ok')
   })
 
-  it('retries a RetryableWrite-labelled error only when the adapter has retryable writes', async () => {
+  it('never re-runs a non-idempotent write on a RetryableWrite label whose outcome is unknown', async () => {
+    // A driver's own retryable-write protocol retried inside the driver; the core never repeats it.
     const labelled = (): NetworkError =>
       new NetworkError('reset', {
         code: ErrorCode.NetworkError,
         labels: [ErrorLabel.RetryableWrite],
       })
-    const without = harness([labelled(), 'ok'])
-    const call1 = settle(without.run({ kind: 'write' }))
-    await without.clock.advanceAsync(1_000)
-    expect(call1.state().error).toBeInstanceOf(NetworkError)
+    const h = harness([labelled(), 'ok'])
+    const call = settle(h.run({ kind: 'write' }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBeInstanceOf(NetworkError)
+    expect((call.state().error as NetworkError).hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(h.contexts).toHaveLength(1) // one attempt, no re-run
 
-    const capable = harness([labelled(), 'ok'], { retryableWrites: true })
-    const call2 = settle(capable.run({ kind: 'write' }))
-    await capable.clock.advanceAsync(1_000)
+    const idempotent = harness([labelled(), 'ok'])
+    const call2 = settle(idempotent.run({ kind: 'write', idempotent: true }))
+    await idempotent.clock.advanceAsync(1_000)
     expect(call2.state().value).toBe('ok')
   })
 
@@ -318,8 +321,8 @@ describe('executeWithRetry: deadline and abort', () => {
   it('never sleeps past the deadline and ends with OPERATION_TIMEOUT caused by the last error', async () => {
     const h = harness([], { maxRetries: 1_000, baseBackoffMS: 100, maxBackoffMS: 1_000 })
     const errors: ReplicaKitError[] = []
-    const attempt = (node: string): Promise<never> => {
-      const e = network(node)
+    const attempt = (node: string | undefined): Promise<never> => {
+      const e = network(node ?? '?')
       errors.push(e)
       return Promise.reject(e)
     }
@@ -358,7 +361,7 @@ describe('executeWithRetry: deadline and abort', () => {
   it('ends an attempt that outlives the deadline, reporting a write’s outcome unknown', async () => {
     const h = harness([])
     let seen: AttemptContext | undefined
-    const attempt = (_node: string, ctx: AttemptContext): Promise<never> => {
+    const attempt = (_node: string | undefined, ctx: AttemptContext): Promise<never> => {
       seen = ctx
       return new Promise<never>(() => undefined) // ignores the signal on purpose
     }
@@ -521,7 +524,7 @@ describe('executeWithRetry: fixed cost', () => {
 
   it('takes a node that select answers at once, without a promise', async () => {
     const h = harness(['rows'])
-    const attempt = vi.fn((node: string) => Promise.resolve(node))
+    const attempt = vi.fn((node: string | undefined) => Promise.resolve(node))
     await expect(h.run({ select: () => 'z:1', attempt })).resolves.toBe('z:1')
     expect(attempt).toHaveBeenCalledTimes(1)
   })

@@ -59,11 +59,10 @@ describe('isRetryAllowed', () => {
     expect(isRetryAllowed({ kind: 'write' }, off, unwritten)).toBe(false)
   })
 
-  it('passes the adapter capability retryableWrites through', () => {
+  it('never allows re-running a non-idempotent write on a RetryableWrite label with an unknown outcome', () => {
     const e = err(ErrorCode.NetworkError, ErrorLabel.RetryableWrite)
     expect(isRetryAllowed({ kind: 'write' }, policy, e)).toBe(false)
-    const capable = createRetryPolicy({ retryableWrites: true })
-    expect(isRetryAllowed({ kind: 'write' }, capable, e)).toBe(true)
+    expect(isRetryAllowed({ kind: 'write', idempotent: true }, policy, e)).toBe(true)
   })
 })
 

@@ -33,10 +33,10 @@ function setup(
   const names: (keyof TopologyEvents)[] = [
     'topologyOpened',
     'topologyClosed',
-    'topologyDescriptionChanged',
+    'topologyChanged',
     'nodeOpened',
     'nodeClosed',
-    'nodeDescriptionChanged',
+    'nodeChanged',
     'primaryChanged',
     'splitBrainDetected',
     'heartbeatStarted',
@@ -60,7 +60,7 @@ describe('Topology', () => {
     await clock.flush()
     expect(events.slice(0, 3).map((e) => e.name)).toEqual([
       'topologyOpened',
-      'topologyDescriptionChanged',
+      'topologyChanged',
       'nodeOpened',
     ])
     expect(topology.description.type).toBe(TopologyType.ReplicaSetWithPrimary)
@@ -123,7 +123,7 @@ describe('Topology', () => {
     await topology.close()
   })
 
-  it('records heartbeat durations and keeps RTT-only changes out of nodeDescriptionChanged', async () => {
+  it('records heartbeat durations and keeps RTT-only changes out of nodeChanged', async () => {
     const { clock, topology, named } = setup(
       (address, n) => ({ ...primaryAB(address), delayMS: n * 10 }),
       {},
@@ -136,7 +136,7 @@ describe('Topology', () => {
         .filter((e) => e.address === 'a:3306')
         .map((e) => e.durationMS),
     ).toEqual([10, 20])
-    expect(named('nodeDescriptionChanged').filter((e) => e.address === 'a:3306')).toHaveLength(1)
+    expect(named('nodeChanged').filter((e) => e.address === 'a:3306')).toHaveLength(1)
     expect(topology.description.nodes.get('a:3306')?.roundTripTimeMS).toBeCloseTo(
       0.2 * 20 + 0.8 * 10,
     )

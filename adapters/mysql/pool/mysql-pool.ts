@@ -12,10 +12,10 @@ import {
   ErrorCode,
   createClient,
   resolveOptions,
-} from '../../src/adapter.js'
-import type { ClientOptions, ReplicaKitClient, ReplicaKitError } from '../../src/adapter.js'
-import { createMysqlAdapter } from './mysql-adapter.js'
-import type { MysqlConnection } from './mysql-adapter.js'
+} from '../../../src/index.js'
+import type { ClientOptions, ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
+import { createMysqlAdapter } from '../mysql-adapter.js'
+import type { MysqlConnection } from '../mysql-adapter.js'
 import { MysqlPoolConnection } from './mysql-pool-connection.js'
 import { dispatch, runPoolStatement } from './mysql-pool-query.js'
 import type { PoolContext, PoolSql, QueryCallback, QueryPromise } from './mysql-pool-query.js'

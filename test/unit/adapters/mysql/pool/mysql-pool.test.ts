@@ -6,22 +6,23 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it, vi } from 'vitest'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
-import { ErrorCode, NetworkError, isReplicaKitError } from '../../../../src/adapter.js'
+import { ErrorCode, NetworkError, isReplicaKitError } from '../../../../../src/adapter.js'
 import type {
   Adapter,
   AdapterContext,
-  ReplicaKitClient,
+  CallTarget,
   ReplicaKitError,
   ResolvedOptions,
-} from '../../../../src/adapter.js'
-import { systemClock } from '../../../../src/util/clock.js'
-import type { MysqlConnection } from '../../../../adapters/mysql/mysql-adapter.js'
-import { MysqlPoolConnection } from '../../../../adapters/mysql/mysql-pool-connection.js'
-import { ConnectionLeases } from '../../../../adapters/mysql/mysql-pool-lease.js'
-import { dispatch } from '../../../../adapters/mysql/mysql-pool-query.js'
-import { MysqlPool, createPool } from '../../../../adapters/mysql/mysql-pool.js'
-import type { MysqlPoolOptions } from '../../../../adapters/mysql/mysql-pool.js'
-import type { Statement } from '../../../../adapters/mysql/mysql-pool-query.js'
+} from '../../../../../src/adapter.js'
+import type { ReplicaKitClient } from '../../../../../src/index.js'
+import { systemClock } from '../../../../../src/util/clock.js'
+import type { MysqlConnection } from '../../../../../adapters/mysql/mysql-adapter.js'
+import { MysqlPoolConnection } from '../../../../../adapters/mysql/pool/mysql-pool-connection.js'
+import { ConnectionLeases } from '../../../../../adapters/mysql/pool/mysql-pool-lease.js'
+import { dispatch } from '../../../../../adapters/mysql/pool/mysql-pool-query.js'
+import { MysqlPool, createPool } from '../../../../../adapters/mysql/pool/mysql-pool.js'
+import type { MysqlPoolOptions } from '../../../../../adapters/mysql/pool/mysql-pool.js'
+import type { Statement } from '../../../../../adapters/mysql/pool/mysql-pool-query.js'
 
 const A = '10.0.0.1:3306'
 const B = '10.0.0.2:3306'
@@ -38,7 +39,7 @@ interface FakeConn {
 function fakeInner() {
   let next = 0
   const released: { id: number; destroy: boolean }[] = []
-  const acquire = vi.fn(async (node: string) => {
+  const acquire = vi.fn(async ({ node = '?' }: CallTarget) => {
     await Promise.resolve()
     const conn: FakeConn = {
       id: ++next,
@@ -57,7 +58,7 @@ function fakeInner() {
   })
   const adapter = {
     backend: 'mysql',
-    capabilities: { retryableWrites: false, causalTokens: true },
+    capabilities: { discovery: 'probe', routing: 'node' },
     acquire,
     release: (conn: MysqlConnection, destroy: boolean) => {
       released.push({ id: (conn as unknown as FakeConn).id, destroy })
@@ -76,13 +77,29 @@ function setup() {
 
 const OPTS = { timeoutMS: 1000 }
 
+/** The target of a first attempt on `node`. */
+function at(node: string): CallTarget {
+  return {
+    node,
+    intent: {
+      kind: 'write',
+      readPreference: { mode: 'primary' },
+      writeConcern: {},
+      readConcern: {},
+      idempotent: false,
+    },
+    attempt: 1,
+    deprioritized: [],
+  }
+}
+
 describe('PrimaryLease', () => {
   it('borrows one connection on first use and lends the same one after', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    const first = await leases.within(lease, () => wrapped.acquire(A, OPTS))
+    const first = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
     wrapped.release(first, false)
-    const second = await leases.within(lease, () => wrapped.acquire(A, OPTS))
+    const second = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
     expect(second).toBe(first)
     expect(inner.acquire).toHaveBeenCalledTimes(1)
     expect(inner.released).toEqual([])
@@ -93,8 +110,8 @@ describe('PrimaryLease', () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
     const [a, b] = await Promise.all([
-      leases.within(lease, () => wrapped.acquire(A, OPTS)),
-      leases.within(lease, () => wrapped.acquire(A, OPTS)),
+      leases.within(lease, () => wrapped.acquire(at(A), OPTS)),
+      leases.within(lease, () => wrapped.acquire(at(A), OPTS)),
     ])
     expect(a).toBe(b)
     expect(inner.acquire).toHaveBeenCalledTimes(1)
@@ -103,9 +120,9 @@ describe('PrimaryLease', () => {
   it('refuses to follow the primary to another node (NOT_PRIMARY)', async () => {
     const { leases, wrapped } = setup()
     const lease = leases.create()
-    await leases.within(lease, () => wrapped.acquire(A, OPTS))
+    await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
     const error = await leases
-      .within(lease, () => wrapped.acquire(B, OPTS))
+      .within(lease, () => wrapped.acquire(at(B), OPTS))
       .catch((e: unknown) => e)
     expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.NotPrimary)
     expect((error as Error).message).toContain(A)
@@ -115,13 +132,13 @@ describe('PrimaryLease', () => {
     for (const breakIt of ['destroy', 'fatal'] as const) {
       const { inner, leases, wrapped } = setup()
       const lease = leases.create()
-      const conn = await leases.within(lease, () => wrapped.acquire(A, OPTS))
+      const conn = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
       if (breakIt === 'fatal') (conn as unknown as FakeConn).connection._fatalError = new Error('x')
       wrapped.release(conn, breakIt === 'destroy')
       expect(inner.released).toEqual([{ id: 1, destroy: true }])
       expect(lease.isLost).toBe(true)
       const error = await leases
-        .within(lease, () => wrapped.acquire(A, OPTS))
+        .within(lease, () => wrapped.acquire(at(A), OPTS))
         .catch((e: unknown) => e)
       expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.OperationFailed)
       expect(inner.acquire).toHaveBeenCalledTimes(1)
@@ -131,13 +148,13 @@ describe('PrimaryLease', () => {
   it('end() gives the connection back once; late releases and acquires are refused', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    const conn = await leases.within(lease, () => wrapped.acquire(A, OPTS))
+    const conn = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
     lease.end(false)
     lease.end(true)
     wrapped.release(conn, false) // a statement that was still running finishes
     expect(inner.released).toEqual([{ id: 1, destroy: false }])
     const error = await leases
-      .within(lease, () => wrapped.acquire(A, OPTS))
+      .within(lease, () => wrapped.acquire(at(A), OPTS))
       .catch((e: unknown) => e)
     expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.OperationFailed)
   })
@@ -145,7 +162,7 @@ describe('PrimaryLease', () => {
   it('returns a connection that arrives after end() to its pool', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    const pending = leases.within(lease, () => wrapped.acquire(A, OPTS)).catch((e: unknown) => e)
+    const pending = leases.within(lease, () => wrapped.acquire(at(A), OPTS)).catch((e: unknown) => e)
     lease.end(false)
     expect(isReplicaKitError(await pending)).toBe(true)
     expect(inner.released).toEqual([{ id: 1, destroy: false }])
@@ -154,8 +171,8 @@ describe('PrimaryLease', () => {
   it('passes acquire and release straight through outside a lease, even when called from one', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    await leases.within(lease, () => wrapped.acquire(A, OPTS))
-    const plain = await leases.within(lease, () => leases.outside(() => wrapped.acquire(A, OPTS)))
+    await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    const plain = await leases.within(lease, () => leases.outside(() => wrapped.acquire(at(A), OPTS)))
     wrapped.release(plain, false)
     expect(inner.acquire).toHaveBeenCalledTimes(2)
     expect(inner.released).toEqual([{ id: 2, destroy: false }])
@@ -268,7 +285,7 @@ describe('MysqlPoolConnection routing', () => {
     const run =
       (kind: 'read' | 'write', node: string) =>
       async (fn: (conn: MysqlConnection) => Promise<[QueryResult, FieldPacket[]]>) => {
-        const conn = await s.wrapped.acquire(node, OPTS)
+        const conn = await s.wrapped.acquire(at(node), OPTS)
         if (failing) {
           failing = false
           s.wrapped.release(conn, true)
@@ -366,7 +383,7 @@ describe('MysqlPool', () => {
     const run =
       (kind: 'read' | 'write') =>
       async (fn: (conn: MysqlConnection) => Promise<[QueryResult, FieldPacket[]]>) => {
-        const conn = await s.wrapped.acquire(A, OPTS)
+        const conn = await s.wrapped.acquire(at(A), OPTS)
         try {
           const result = await fn(conn)
           calls.push(`${kind} ${(conn as unknown as FakeConn).sent.at(-1) ?? ''}`)

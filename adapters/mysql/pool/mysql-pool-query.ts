@@ -4,17 +4,12 @@
  */
 import { Readable } from 'node:stream'
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2/promise'
-import {
-  ConfigError,
-  ErrorCode,
-  OperationError,
-  isReplicaKitError,
-  redactSecrets,
-} from '../../src/adapter.js'
-import type { ReplicaKitClient, ReplicaKitError } from '../../src/adapter.js'
-import type { MysqlConnection } from './mysql-adapter.js'
+import { redactSecrets } from '../../../src/adapter.js'
+import { ConfigError, ErrorCode, OperationError, isReplicaKitError } from '../../../src/index.js'
+import type { ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
+import type { MysqlConnection } from '../mysql-adapter.js'
 import type { ConnectionLeases, PrimaryLease } from './mysql-pool-lease.js'
-import { StatementKind, statementKind } from './mysql-statement-kind.js'
+import { StatementKind, statementKind } from '../mysql-statement-kind.js'
 
 /** SQL text, or mysql2's options object (`{ sql, values?, rowsAsArray?, typeCast?, … }`). */
 export type PoolSql = string | QueryOptions

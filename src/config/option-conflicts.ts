@@ -7,13 +7,13 @@ import type { Scheme } from './scheme.js'
 import { SRV_SCHEME } from './scheme.js'
 
 /** What the option rules need to know besides the options. @internal */
-export interface ConsistencyContext {
+export interface OptionConflictContext {
   readonly scheme: Scheme
   /** How many hosts the connection string lists. */
   readonly hostCount: number
 }
 
-type Rule = (values: OptionValues, context: ConsistencyContext) => ConfigError | undefined
+type Rule = (values: OptionValues, context: OptionConflictContext) => ConfigError | undefined
 
 function conflict(message: string): ConfigError {
   return new ConfigError(message, { code: ErrorCode.ConflictingOptions })
@@ -170,7 +170,7 @@ const RULES: readonly Rule[] = [
  */
 export function findOptionConflict(
   values: OptionValues,
-  context: ConsistencyContext,
+  context: OptionConflictContext,
 ): ConfigError | undefined {
   for (const rule of RULES) {
     const error = rule(values, context)

@@ -10,15 +10,16 @@
  * awaits from `write()` down to `acquire()`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { ErrorCode, NodeStateError, OperationError } from '../../src/adapter.js'
+import { ErrorCode, NodeStateError, OperationError } from '../../../src/index.js'
 import type {
   AcquireOptions,
   Adapter,
+  CallTarget,
   AdapterFactory,
   NodeAddress,
   ReplicaKitError,
-} from '../../src/adapter.js'
-import type { MysqlConnection } from './mysql-adapter.js'
+} from '../../../src/index.js'
+import type { MysqlConnection } from '../mysql-adapter.js'
 
 /** The mysql2 internals that tell a broken connection (as the adapter's own `release` reads them). */
 interface CoreConnectionState {
@@ -72,8 +73,9 @@ export class PrimaryLease {
     return this.#lost !== undefined
   }
 
-  /** Lends the held connection, borrowing it on `node` the first time. @internal */
-  async acquire(node: NodeAddress, options: AcquireOptions): Promise<MysqlConnection> {
+  /** Lends the held connection, borrowing it on the target's node the first time. @internal */
+  async acquire(target: CallTarget, options: AcquireOptions): Promise<MysqlConnection> {
+    const node = target.node ?? '?'
     for (;;) {
       if (this.#ended) throw this.#endedError(node)
       if (this.#lost !== undefined) throw this.#lost
@@ -85,7 +87,7 @@ export class PrimaryLease {
       // Another statement of this connection is borrowing: use what it gets (or try again).
       await this.#borrowing.catch(() => undefined)
     }
-    const borrowing = this.#inner().acquire(node, options)
+    const borrowing = this.#inner().acquire(target, options)
     this.#borrowing = borrowing
     try {
       const conn = await borrowing
@@ -194,19 +196,17 @@ export class ConnectionLeases {
     return {
       backend: inner.backend,
       capabilities: inner.capabilities,
-      probe: (node, options) => inner.probe(node, options),
-      acquire: (node, options) => {
+      ...(inner.probe === undefined ? {} : { probe: inner.probe.bind(inner) }),
+      ...(inner.replication === undefined ? {} : { replication: inner.replication }),
+      acquire: (target, options) => {
         const lease = storage.getStore()
-        return lease === undefined ? inner.acquire(node, options) : lease.acquire(node, options)
+        return lease === undefined ? inner.acquire(target, options) : lease.acquire(target, options)
       },
       release: (conn, destroy) => {
         const lease = owners.get(conn)
         if (lease === undefined) inner.release(conn, destroy)
         else lease.returned(conn, destroy)
       },
-      lastWriteToken: (conn) => inner.lastWriteToken(conn),
-      awaitApplied: (node, token, options) => inner.awaitApplied(node, token, options),
-      positionCovers: (position, token) => inner.positionCovers(position, token),
       toError: (error, node) => inner.toError(error, node),
       close: () => inner.close(),
     }

@@ -3,7 +3,7 @@
  */
 import mysql from 'mysql2/promise'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
-import type { NodeAddress, ReplicaKitError } from '../../src/adapter.js'
+import type { NodeAddress, ReplicaKitError } from '../../../src/index.js'
 import type { PrimaryLease } from './mysql-pool-lease.js'
 import { control, defer, dispatch, runStatement } from './mysql-pool-query.js'
 import type {
@@ -13,7 +13,7 @@ import type {
   QueryPromise,
   Statement,
 } from './mysql-pool-query.js'
-import { StatementKind, statementKind } from './mysql-statement-kind.js'
+import { StatementKind, statementKind } from '../mysql-statement-kind.js'
 
 /** `ROLLBACK` / `ROLLBACK WORK` on its own (not `ROLLBACK TO SAVEPOINT`). */
 const PLAIN_ROLLBACK = /^\s*rollback(\s+work)?\s*;?\s*$/i

@@ -1,0 +1,176 @@
+/**
+ * The MySQL probe: one dedicated connection per node, kept between probes and replaced after any
+ * failure; one COM_PING for the round trip, then the probe statements (`mysql-probe-io.ts`), turned
+ * into a neutral `ProbeResult` (`mysql-probe.ts`).
+ */
+import type { Socket } from 'node:net'
+import mysql from 'mysql2/promise'
+import type { Connection } from 'mysql2/promise'
+import { ErrorCode, ErrorLabel, NodeType, TimeoutError } from '../../src/adapter.js'
+import type {
+  Clock,
+  NodeAddress,
+  ProbeOptions,
+  ProbeResult,
+  ReplicaKitError,
+  ResolvedOptions,
+  TopologyView,
+} from '../../src/adapter.js'
+import { bounded } from './mysql-bounded.js'
+import {
+  probeConnectTimeoutMS,
+  quoteHeartbeatTable,
+  toMysqlConnectionOptions,
+} from './mysql-config.js'
+import { MysqlErrorPhase } from './mysql-errors.js'
+import { probeRowsToResult } from './mysql-probe.js'
+import { readProbeRows } from './mysql-probe-io.js'
+import type { SocketRegistry } from './mysql-sockets.js'
+
+/** The set name reported when the URI names none. */
+export const DEFAULT_MYSQL_SET_NAME = 'mysql'
+
+/** The dedicated probe connection of one node, and its socket (known before the handshake ends). */
+interface ProbeLink {
+  readonly connection: Promise<Connection>
+  readonly socket: Socket | undefined
+}
+
+/** What the prober needs from the adapter around it. */
+export interface MysqlProberContext {
+  readonly options: ResolvedOptions
+  readonly clock: Clock
+  readonly topology: TopologyView
+  readonly sockets: SocketRegistry
+  readonly mapError: (error: unknown, node: NodeAddress, phase: MysqlErrorPhase) => ReplicaKitError
+  readonly aborted: (node: NodeAddress, what: string) => ReplicaKitError
+}
+
+/** Probes MySQL/MariaDB nodes (the adapter's `probe`). @internal */
+export class MysqlProber {
+  readonly #context: MysqlProberContext
+  readonly #setName: string
+  readonly #heartbeatTable: string | undefined
+  readonly #links = new Map<NodeAddress, ProbeLink>()
+  readonly #heartbeatReady = new Set<NodeAddress>()
+  readonly #variableNames = new Map<NodeAddress, readonly string[]>()
+
+  constructor(context: MysqlProberContext) {
+    this.#context = context
+    this.#setName = context.options.replicaSet ?? DEFAULT_MYSQL_SET_NAME
+    const table = context.options.heartbeatTable
+    this.#heartbeatTable = table === undefined ? undefined : quoteHeartbeatTable(table)
+  }
+
+  async probe(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult> {
+    const { clock } = this.#context
+    const link = this.#link(node, options.timeoutMS)
+    const cancel = (): void => {
+      this.#drop(node, link)
+    }
+    const handlers = {
+      timeoutError: () =>
+        new TimeoutError(
+          `mysql node ${node} did not answer the probe within ${options.timeoutMS} ms`,
+          { code: ErrorCode.OperationTimeout, node, labels: [ErrorLabel.RetryableRead] },
+        ),
+      abortError: () => this.#context.aborted(node, 'probing'),
+      cancel,
+    }
+    let roundTripTimeMS: number | undefined
+    const rows = await bounded(clock, options, handlers, async () => {
+      let conn: Connection
+      try {
+        conn = await link.connection
+      } catch (error: unknown) {
+        throw this.#context.mapError(error, node, MysqlErrorPhase.Connect)
+      }
+      try {
+        // One bare round trip (COM_PING) first: the node's network latency for the latency window,
+        // separate from the probe's several statements.
+        const pingStartMS = clock.monotonicMS()
+        await conn.ping()
+        roundTripTimeMS = clock.monotonicMS() - pingStartMS
+        return await readProbeRows(conn, {
+          heartbeatTable: this.#heartbeatTable,
+          heartbeatReady: this.#heartbeatReady.has(node),
+          mayWriteHeartbeat: !this.#otherPrimaryKnown(node),
+          variableNames: this.#variableNames.get(node),
+        })
+      } catch (error: unknown) {
+        cancel()
+        throw this.#context.mapError(error, node, MysqlErrorPhase.Execute)
+      }
+    })
+    this.#variableNames.set(node, rows.variableNames)
+    if (rows.heartbeatReady) this.#heartbeatReady.add(node)
+    else this.#heartbeatReady.delete(node)
+    const result = probeRowsToResult(rows, node, {
+      setName: this.#setName,
+      nowMS: clock.now(),
+      seeds: this.#context.options.hosts,
+    })
+    return roundTripTimeMS === undefined ? result : { ...result, roundTripTimeMS }
+  }
+
+  /** Ends every probe connection (politely; the socket registry cuts what does not end). */
+  close(): Promise<unknown>[] {
+    const ending = [...this.#links.values()].map((link) => link.connection.then((c) => c.end()))
+    this.#links.clear()
+    return ending
+  }
+
+  /**
+   * Whether the topology saw another node as primary recently: then no heartbeat is written here
+   * (two writable nodes are a split brain; a heartbeat on the wrong one would be an errant GTID).
+   */
+  #otherPrimaryKnown(node: NodeAddress): boolean {
+    const { options, clock, topology } = this.#context
+    const freshMS = 2 * options.heartbeatFrequencyMS + 1_000
+    const now = clock.now()
+    for (const other of topology.description.nodes.values()) {
+      if (
+        other.address !== node &&
+        other.type === NodeType.Primary &&
+        now - other.lastUpdateTime <= freshMS
+      )
+        return true
+    }
+    return false
+  }
+
+  /** The node's probe connection: kept between probes, replaced after any failure. */
+  #link(node: NodeAddress, timeoutMS: number): ProbeLink {
+    const existing = this.#links.get(node)
+    if (existing !== undefined) return existing
+    const { options, sockets } = this.#context
+    const connectTimeoutMS = probeConnectTimeoutMS(options.connectTimeoutMS, timeoutMS)
+    // mysql2 calls the socket factory synchronously, inside createConnection: fill the link then.
+    const pending: { socket: Socket | undefined } = { socket: undefined }
+    const connection = mysql.createConnection({
+      ...toMysqlConnectionOptions(options, node, connectTimeoutMS),
+      stream: sockets.factory(node, (socket) => {
+        pending.socket = socket
+      }),
+    })
+    const link: ProbeLink = { connection, socket: pending.socket }
+    // Handlers name their own link: a late error of a replaced connection never drops its successor.
+    connection.then(
+      (conn) => {
+        conn.on('error', () => {
+          this.#drop(node, link)
+        })
+      },
+      () => {
+        this.#drop(node, link)
+      },
+    )
+    this.#links.set(node, link)
+    return link
+  }
+
+  #drop(node: NodeAddress, link: ProbeLink): void {
+    if (this.#links.get(node) === link) this.#links.delete(node)
+    link.socket?.destroy()
+  }
+}

@@ -1,0 +1,133 @@
+import type { AcquireOptions, Adapter, CallTarget, CausalToken } from '../adapter.js'
+import { toReplicaKitError } from '../errors/classify.js'
+import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
+import { isReplicaKitError } from '../errors/errors.js'
+import type { ReplicaKitError } from '../errors/errors.js'
+import type { CallScope } from '../retry/call-scope.js'
+import type { NodeAddress } from '../topology/node-address.js'
+
+/** Where a write attempt's causal token lands. @internal */
+export interface WrittenToken {
+  token: CausalToken | null
+}
+
+/**
+ * The options of one borrow. Its bound and signal are worked out only if the adapter reads them (a
+ * borrow served at once from an idle pooled connection needs neither): the signal is the call's,
+ * made on first use. @internal
+ */
+class AcquireRequest implements AcquireOptions {
+  readonly #connectTimeoutMS: number
+  readonly #scope: CallScope
+  #timeoutMS: number | undefined
+
+  constructor(connectTimeoutMS: number, scope: CallScope) {
+    this.#connectTimeoutMS = connectTimeoutMS
+    this.#scope = scope
+  }
+
+  /** `connectTimeoutMS`, cut to what is left of the call's deadline when first read. */
+  get timeoutMS(): number {
+    this.#timeoutMS ??= Math.min(this.#connectTimeoutMS, this.#scope.remainingMS())
+    return this.#timeoutMS
+  }
+
+  get signal(): AbortSignal {
+    return this.#scope.signal
+  }
+
+  remainingMS(): number {
+    return this.#scope.remainingMS()
+  }
+}
+
+/**
+ * Lends one attempt a connection and runs the caller's function on it: acquire, run, map errors,
+ * release. Counts the operations in flight per node (the in-window choice reads them). @internal
+ */
+export class ConnectionBorrower<Conn> {
+  readonly #adapter: Adapter<Conn>
+  /** `connectTimeoutMS` as a bound (0 = none). */
+  readonly #connectBoundMS: number
+  /** Operations running per node: one counter object per node. */
+  readonly #inFlight = new Map<NodeAddress, { count: number }>()
+
+  constructor(adapter: Adapter<Conn>, connectBoundMS: number) {
+    this.#adapter = adapter
+    this.#connectBoundMS = connectBoundMS
+  }
+
+  /** Operations running on `address` now. */
+  operationCount(address: NodeAddress): number {
+    return this.#inFlight.get(address)?.count ?? 0
+  }
+
+  /**
+   * Borrows a connection for `target` and runs `fn`; with `written`, also reads the write's causal
+   * token into it (replica waits only). A failed borrow never wrote anything: its error carries
+   * `NoWritesPerformed`. An error that is not a database error (the caller's own code threw) is
+   * rethrown untouched.
+   */
+  async run<T>(
+    target: CallTarget,
+    scope: CallScope,
+    fn: (conn: Conn) => Promise<T>,
+    written: WrittenToken | undefined,
+  ): Promise<T> {
+    const node = target.node
+    const running = node === undefined ? undefined : this.#counter(node)
+    if (running !== undefined) running.count++
+    try {
+      let conn: Conn
+      try {
+        conn = await this.#adapter.acquire(target, new AcquireRequest(this.#connectBoundMS, scope))
+      } catch (error: unknown) {
+        throw this.toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
+      }
+      const ended = scope.endError
+      if (ended !== undefined) {
+        // The call ended while the connection was on its way: the caller has its error already, so
+        // this (abandoned) attempt must not start `fn`.
+        this.#adapter.release(conn, false)
+        throw ended
+      }
+      let destroy = false
+      try {
+        const result = await fn(conn)
+        const replication = this.#adapter.replication
+        if (written !== undefined && replication !== undefined) {
+          written.token = await replication.lastWriteToken(conn)
+        }
+        return result
+      } catch (error: unknown) {
+        const mapped = this.toError(error, node)
+        if (mapped.code === ErrorCode.Internal && !isReplicaKitError(error)) throw error
+        destroy = mapped.code === ErrorCode.NetworkError
+        throw mapped
+      } finally {
+        this.#adapter.release(conn, destroy)
+      }
+    } finally {
+      if (running !== undefined) running.count--
+    }
+  }
+
+  /** The adapter's mapping of `error`; a mapping that itself fails gives an `INTERNAL` error. */
+  toError(error: unknown, node: NodeAddress | undefined): ReplicaKitError {
+    if (isReplicaKitError(error)) return error
+    try {
+      return this.#adapter.toError(error, node)
+    } catch {
+      return toReplicaKitError(error, node)
+    }
+  }
+
+  #counter(node: NodeAddress): { count: number } {
+    let running = this.#inFlight.get(node)
+    if (running === undefined) {
+      running = { count: 0 }
+      this.#inFlight.set(node, running)
+    }
+    return running
+  }
+}
