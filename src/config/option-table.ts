@@ -27,6 +27,17 @@ import {
 const ALL: readonly Backend[] = ['mysql', 'mongodb', 'cassandra']
 const MONGODB: readonly Backend[] = ['mongodb']
 const MYSQL: readonly Backend[] = ['mysql']
+const CASSANDRA: readonly Backend[] = ['cassandra']
+
+/** The data center names of `dataCenterFailover`: non-empty, without duplicates. */
+const DATA_CENTER_LIST_SCHEMA = z
+  .array(z.string().min(1, 'expected a data center name'))
+  .readonly()
+  .refine((names) => new Set(names).size === names.length, 'a data center is named twice')
+const DATA_CENTER_LIST_FROM_URI = z
+  .string()
+  .transform((value) => (value === '' ? [] : value.split(',').map((name) => name.trim())))
+const NO_DATA_CENTERS: readonly string[] = Object.freeze([])
 
 /** The floor of `minHeartbeatFrequencyMS` and `heartbeatFrequencyMS`, in ms: no probe storms. */
 export const HEARTBEAT_FLOOR_MS = 10
@@ -229,6 +240,46 @@ export const OPTION_TABLE = {
     allowed: 'a table name, optionally schema-qualified (letters, digits, _ and $)',
     description:
       'A table the client writes a timestamp to on the primary so replicas report sub-second lag. Absent = lag from replica status.',
+  }),
+
+  // --- Cassandra ---
+  localDataCenter: text({
+    backends: CASSANDRA,
+    group: 'core',
+    description:
+      "The application's data center: reads and writes go to its nodes first. Required unless the ring has a single data center.",
+  }),
+  majorityConsistency: oneOf(['LOCAL_QUORUM', 'QUORUM', 'EACH_QUORUM'], {
+    default: 'LOCAL_QUORUM',
+    backends: CASSANDRA,
+    group: 'core',
+    description: 'The consistency level of w=majority.',
+  }),
+  serialConsistency: oneOf(['LOCAL_SERIAL', 'SERIAL'], {
+    default: 'LOCAL_SERIAL',
+    backends: CASSANDRA,
+    group: 'core',
+    description:
+      'The serial consistency of lightweight transactions and of readConcernLevel=linearizable reads.',
+  }),
+  speculativeExecutionMS: integer({
+    min: 0,
+    default: 0,
+    unit: 'ms',
+    backends: CASSANDRA,
+    group: 'core',
+    description:
+      'Send an idempotent read (or a write marked idempotent) to a second node when the first has not answered after this long. 0 = off.',
+  }),
+  dataCenterFailover: custom({
+    schema: DATA_CENTER_LIST_SCHEMA,
+    fromUri: DATA_CENTER_LIST_FROM_URI,
+    allowed: 'a comma-separated list of data center names',
+    default: NO_DATA_CENTERS,
+    backends: CASSANDRA,
+    group: 'core',
+    description:
+      'Other data centers, in order, that writes and readPreference=primary reads may fall back to when the local one cannot meet their consistency level. Empty = never.',
   }),
 
   // --- read preference ---
