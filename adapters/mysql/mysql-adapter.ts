@@ -78,17 +78,15 @@ export class MysqlAdapter implements Adapter<MysqlConnection> {
     this.replication = new MysqlReplication({ ...parts, connections: this.#connections })
   }
 
-  probe(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult> {
+  async probe(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult> {
     this.#assertOpen(node)
     return this.#prober.probe(node, options)
   }
 
-  acquire(target: CallTarget, options: AcquireOptions): Promise<MysqlConnection> {
+  async acquire(target: CallTarget, options: AcquireOptions): Promise<MysqlConnection> {
     const node = target.node
-    if (node === undefined) {
-      // Routing 'node': the core always names the node. Anything else is a bug in the caller.
-      return Promise.reject(new TypeError('the mysql adapter needs the node of each call'))
-    }
+    // Routing 'node': the core always names the node. Anything else is a bug in the caller.
+    if (node === undefined) throw new TypeError('the mysql adapter needs the node of each call')
     this.#assertOpen(node)
     return this.#connections.acquire(node, options)
   }

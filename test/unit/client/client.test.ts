@@ -213,6 +213,8 @@ describe('ReplicaKitClient failover', () => {
       }),
     )
     expect(error.code).toBe(ErrorCode.SplitBrain)
+    // Refused before anything was sent: the caller may retry it safely.
+    expect(error.hasLabel('NoWritesPerformed')).toBe(true)
     expect(cluster.log).toEqual([])
   })
 })

@@ -14,7 +14,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 describe('connect', () => {
   it('says plainly that the MongoDB and Cassandra adapters are not available yet', async () => {
-    expect(await codeOf(connect('mongodb://h1,h2/?replicaSet=rs0'))).toBe(ErrorCode.UnsupportedBackend)
+    expect(await codeOf(connect('mongodb://h1,h2/?replicaSet=rs0'))).toBe(
+      ErrorCode.UnsupportedBackend,
+    )
     expect(await codeOf(connect('cassandra://h1,h2/ks'))).toBe(ErrorCode.UnsupportedBackend)
   })
 
