@@ -37,6 +37,10 @@ export const ErrorCode = {
   WriteConcernTimeout: 'WRITE_CONCERN_TIMEOUT',
   /** The write concern can never be met by this cluster (e.g. `w` larger than the members). */
   WriteConcernUnsatisfiable: 'WRITE_CONCERN_UNSATISFIABLE',
+  /** Too few replicas are alive for the consistency level (Cassandra `Unavailable`); nothing was written. */
+  ReplicasUnavailable: 'REPLICAS_UNAVAILABLE',
+  /** Replicas did not answer the coordinator in time (Cassandra `ReadTimeout`/`WriteTimeout`). */
+  ReplicaTimeout: 'REPLICA_TIMEOUT',
   /** A read could not reach the caller's causal position within its bound. */
   CausalWaitTimeout: 'CAUSAL_WAIT_TIMEOUT',
   /** The server rejected the operation (syntax, constraint, permission, …). */
