@@ -1,0 +1,114 @@
+/**
+ * The backends of the conformance suite: each gives the suite a way to connect and a few
+ * backend-specific statements (insert a row, look one up, send one the server rejects). The same
+ * behaviour suite (`client-behaviour.test.ts`) runs over every entry, in the style of kysely's
+ * `for (const dialect of DIALECTS)`. MongoDB and Cassandra join here as their adapters land.
+ */
+import type { RowDataPacket } from 'mysql2/promise'
+import { connect as connectMysql } from 'replicakit/mysql'
+import type { MysqlConnection } from 'replicakit/mysql'
+import { ReplicaKitClient } from '../../../src/client/client.js'
+import { resolveOptions } from '../../../src/config/options.js'
+import type { ClientOptions } from '../../../src/config/options.js'
+import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
+import { FakeCluster } from '../../fixtures/fake-adapter.js'
+import type { FakeConn } from '../../fixtures/fake-adapter.js'
+import { createFakeDriverAdapter } from '../../fixtures/fake-driver-adapter.js'
+
+/** What the suite needs of one running backend. */
+export interface ConformanceTarget<Conn> {
+  /** Opens a client on the backend (the suite closes it). */
+  connect(options?: ClientOptions): Promise<ReplicaKitClient<Conn>>
+  /** How many data-bearing members the backend has (for `w`). */
+  readonly members: number
+  insert(conn: Conn, id: string): Promise<void>
+  exists(conn: Conn, id: string): Promise<boolean>
+  /** Sends a statement the server rejects (a syntax error or a bad command). */
+  rejected(conn: Conn): Promise<unknown>
+  tearDown(): Promise<void>
+}
+
+/** One backend of the suite. */
+export interface ConformanceBackend {
+  readonly name: string
+  setUp(): Promise<ConformanceTarget<unknown>>
+}
+
+const SHARED = { heartbeatFrequencyMS: 500, baseBackoffMS: 10, maxBackoffMS: 100 } as const
+
+/** MySQL/MariaDB on a real 3-node GTID cluster: the core probes, routes and waits on replicas. */
+const MYSQL: ConformanceBackend = {
+  name: 'mysql (real MariaDB cluster)',
+  async setUp() {
+    const cluster = await startMysqlCluster({ nodes: 3 })
+    await cluster.adminQuery(
+      'node1',
+      `CREATE TABLE \`${cluster.database}\`.conformance (id VARCHAR(64) PRIMARY KEY)`,
+    )
+    await cluster.waitForReplication()
+    const target: ConformanceTarget<MysqlConnection> = {
+      members: 3,
+      connect: (options) => connectMysql(cluster.uri, { ...SHARED, ...options }),
+      async insert(conn, id) {
+        await conn.query('INSERT INTO conformance (id) VALUES (?)', [id])
+      },
+      async exists(conn, id) {
+        const [rows] = await conn.query<RowDataPacket[]>(
+          'SELECT id FROM conformance WHERE id = ?',
+          [id],
+        )
+        return rows.length > 0
+      },
+      rejected: (conn) => conn.query('SELEC 1'),
+      tearDown: () => cluster.stop(),
+    }
+    return target
+  },
+}
+
+/**
+ * An in-memory driver that discovers and routes itself (the MongoDB/Cassandra shape): proves the
+ * driver-pushed topology and intent-routed calls until those adapters join.
+ */
+const FAKE_DRIVER: ConformanceBackend = {
+  name: 'fake driver-discovery adapter (in memory)',
+  setUp() {
+    const hosts = ['10.0.0.1:27017', '10.0.0.2:27017', '10.0.0.3:27017']
+    const clusters: FakeCluster[] = []
+    const cluster = (): FakeCluster => {
+      const made = new FakeCluster({
+        [hosts[0] ?? '']: 'primary',
+        [hosts[1] ?? '']: 'secondary',
+        [hosts[2] ?? '']: 'secondary',
+      })
+      clusters.push(made)
+      return made
+    }
+    // One cluster per client: the fake's data lives with the driver.
+    const data = cluster()
+    const target: ConformanceTarget<FakeConn> = {
+      members: 3,
+      connect(options) {
+        const resolved = resolveOptions(`mongodb://${hosts.join(',')}/?replicaSet=fake`, {
+          ...SHARED,
+          ...options,
+        })
+        data.closed = false
+        return Promise.resolve(new ReplicaKitClient(() => createFakeDriverAdapter(data), resolved))
+      },
+      insert(conn, id) {
+        data.insert(conn, id)
+        return Promise.resolve()
+      },
+      exists(conn, id) {
+        return Promise.resolve(data.select(conn).includes(id))
+      },
+      rejected: () => Promise.reject(Object.assign(new Error('bad command'), { fake: 'rejected' })),
+      tearDown: () => Promise.resolve(),
+    }
+    return Promise.resolve(target as ConformanceTarget<unknown>)
+  },
+}
+
+/** Every backend the suite runs over. */
+export const BACKENDS: readonly ConformanceBackend[] = [MYSQL, FAKE_DRIVER]
