@@ -1,0 +1,190 @@
+/**
+ * The MongoDB adapter: the official `mongodb` driver in replica-set mode discovers the members,
+ * routes each call by its read preference, applies write and read concern on the server and makes
+ * its own single retryable-write retry; ReplicaKit adds retries with backoff under one deadline,
+ * typed errors and the unified topology, fed from the driver's monitoring events.
+ */
+import { MongoClient } from 'mongodb'
+import type { ClientSession, Db } from 'mongodb'
+import {
+  Backend,
+  ErrorCode,
+  ErrorLabel,
+  NodeType,
+  ReplicaKitError,
+  ServerSelectionError,
+} from '../../src/adapter.js'
+import type {
+  AcquireOptions,
+  Adapter,
+  AdapterCapabilities,
+  AdapterContext,
+  AdapterSessions,
+  CallIntent,
+  CallTarget,
+  NodeAddress,
+  TopologySink,
+} from '../../src/adapter.js'
+import { mapMongoError } from './mongodb-errors.js'
+import { bridgeDriverMonitoring } from './mongodb-monitoring.js'
+import { intentDbOptions, toMongoClientConfig } from './mongodb-options.js'
+import { PrimaryWaiters } from './mongodb-primary-wait.js'
+
+/**
+ * What `fn` gets in `db.read(fn)` / `db.write(fn)` on MongoDB: the driver's own `Db`, set up with the
+ * call's read preference (tags, max staleness), write concern and read concern, and the call's
+ * driver session when it has a ReplicaKit `session`.
+ *
+ * ```ts
+ * await db.write(({ db }) => db.collection('orders').insertOne(order))
+ * const s = db.startSession()
+ * await db.write(({ db, session }) => db.collection('orders').insertOne(order, { session }), { session: s })
+ * await db.read(({ db, session }) => db.collection('orders').findOne({ _id: id }, { session }),
+ *   { session: s, readPreference: 'secondary' }) // sees the insert (causal consistency)
+ * ```
+ */
+export interface MongoConn {
+  /** The call's database (the URI's path, else `test`), with the call's concerns and read preference. */
+  readonly db: Db
+  /**
+   * The call's `ClientSession` (causally consistent) when the call has a `session`, else `undefined`.
+   * Pass it to each operation (`{ session }`) for read-your-writes.
+   */
+  readonly session: ClientSession | undefined
+  /** Another database with the same read preference and concerns. */
+  useDb(name: string): Db
+}
+
+/** Node types a write can go to (the driver's writable server types). */
+const WRITABLE_TYPES: ReadonlySet<string> = new Set<string>([
+  NodeType.Primary,
+  NodeType.Standalone,
+  NodeType.Router,
+  NodeType.LoadBalancer,
+])
+
+/** What the MongoDB adapter does itself and what it leaves to the core. */
+export const MONGODB_CAPABILITIES: AdapterCapabilities = Object.freeze({
+  discovery: 'driver',
+  routing: 'driver',
+  writeConcern: 'native',
+  causalReads: 'native',
+  electionTerms: true,
+  driverRetriesWrites: true,
+})
+
+/**
+ * Creates the MongoDB adapter (an `AdapterFactory`). The driver's client is built from the resolved
+ * options ({@link toMongoClientConfig}) and connects when the client calls `start`.
+ */
+export function createMongodbAdapter(context: AdapterContext): Adapter<MongoConn> {
+  return new MongodbAdapter(context)
+}
+
+class MongodbAdapter implements Adapter<MongoConn> {
+  readonly backend = Backend.MongoDB
+  readonly capabilities = MONGODB_CAPABILITIES
+  readonly sessions: AdapterSessions
+  readonly #context: AdapterContext
+  readonly #client: MongoClient
+  readonly #database: string | undefined
+  /** One handle per intent: calls that override nothing share the client's two default intents. */
+  readonly #handles = new WeakMap<CallIntent, MongoConn>()
+  readonly #waiters: PrimaryWaiters
+  #unsubscribe: (() => void) | undefined
+  #closed = false
+
+  constructor(context: AdapterContext) {
+    this.#context = context
+    const config = toMongoClientConfig(context.options)
+    this.#client = new MongoClient(config.uri, config.options)
+    this.#database = context.options.database
+    this.#waiters = new PrimaryWaiters(context.clock, () => this.#hasPrimary())
+    const client = this.#client
+    this.sessions = {
+      start: () => client.startSession({ causalConsistency: true }),
+      end: async (native) => {
+        await (native as ClientSession).endSession().catch(() => undefined)
+      },
+    }
+  }
+
+  start(sink: TopologySink): void {
+    if (this.#closed) return
+    this.#unsubscribe = bridgeDriverMonitoring(this.#client, sink, {
+      loadBalanced: this.#context.options.loadBalanced,
+      onPushed: () => {
+        this.#waiters.wake()
+      },
+    })
+    // Connecting starts the driver's monitors; a failure here is what the first call reports.
+    this.#client.connect().catch(() => undefined)
+  }
+
+  async acquire(target: CallTarget, options: AcquireOptions): Promise<MongoConn> {
+    if (this.#closed) {
+      throw new ReplicaKitError('the MongoDB adapter is closed', { code: ErrorCode.ClientClosed })
+    }
+    const intent = target.intent
+    // A write waits here, not inside the driver, until a primary is known: a write still queued in
+    // the driver's server selection when the call's deadline passes would run later, unseen.
+    if (intent.kind === 'write' && !this.#hasPrimary()) await this.#awaitPrimary(options)
+    const session = intent.nativeSession as ClientSession | undefined
+    if (session === undefined) {
+      let handle = this.#handles.get(intent)
+      if (handle === undefined) {
+        handle = this.#handle(intent, undefined)
+        this.#handles.set(intent, handle)
+      }
+      return handle
+    }
+    return this.#handle(intent, session)
+  }
+
+  release(): void {
+    // The driver pools its connections: nothing to give back.
+  }
+
+  toError(error: unknown, node?: NodeAddress): ReplicaKitError {
+    return mapMongoError(error, node)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#unsubscribe?.()
+    this.#waiters.closeAll()
+    await this.#client.close().catch(() => undefined)
+  }
+
+  #handle(intent: CallIntent, session: ClientSession | undefined): MongoConn {
+    const client = this.#client
+    const dbOptions = intentDbOptions(intent)
+    return Object.freeze({
+      db: client.db(this.#database, dbOptions),
+      session,
+      useDb: (name: string) => client.db(name, dbOptions),
+    })
+  }
+
+  #hasPrimary(): boolean {
+    for (const node of this.#context.topology.description.nodes.values()) {
+      if (WRITABLE_TYPES.has(node.type)) return true
+    }
+    return false
+  }
+
+  async #awaitPrimary(options: AcquireOptions): Promise<void> {
+    const boundMS = Math.min(
+      this.#context.options.serverSelectionTimeoutMS,
+      options.remainingMS?.() ?? options.timeoutMS,
+    )
+    const found = await this.#waiters.wait(boundMS, options.signal)
+    if (found) return
+    throw new ServerSelectionError(
+      `no MongoDB primary within ${String(Math.round(boundMS))} ms; the write was not sent ` +
+        '(check the replica set: an election may be under way, or a majority is down)',
+      { code: ErrorCode.ServerSelectionTimeout, labels: [ErrorLabel.NoWritesPerformed] },
+    )
+  }
+}
