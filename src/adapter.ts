@@ -164,6 +164,24 @@ export interface TopologySink {
     outcome: ProbeResult | ReplicaKitError,
     options?: { readonly roundTripTimeMS?: number | null },
   ): void
+  /**
+   * A call left its local data center for another one because the local one could not serve it
+   * (Cassandra). The client emits it as its `dataCenterFailover` event. Never throws.
+   */
+  dataCenterFailover?(event: DataCenterFailoverEvent): void
+}
+
+/** A call that ran in another data center than its first choice (the `dataCenterFailover` event). */
+export interface DataCenterFailoverEvent {
+  readonly kind: 'read' | 'write'
+  /** The data center that could not serve the call. */
+  readonly from: string
+  /** The data center that served it. */
+  readonly to: string
+  /** The consistency level (or the backend's word for it) the call ran with in `to`. */
+  readonly level: string
+  /** Why `from` could not serve it (the error of the attempt there). */
+  readonly reason: ReplicaKitError
 }
 
 /** A read-only view of the core's topology: adapters keep no shadow copy of node roles. */

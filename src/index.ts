@@ -59,6 +59,7 @@ export type {
   CallTarget,
   CausalMode,
   CausalToken,
+  DataCenterFailoverEvent,
   DiscoveryMode,
   ProbeOptions,
   ReplicaWaits,

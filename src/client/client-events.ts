@@ -1,3 +1,4 @@
+import type { DataCenterFailoverEvent } from '../adapter.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import type { RetryEvent } from '../retry/execute-with-retry.js'
 import type { NodeAddress } from '../topology/node-address.js'
@@ -33,6 +34,8 @@ export interface ClientEvents {
   }
   /** A call is about to try again after a failed attempt. */
   retry: RetryEvent
+  /** A call fell back to another data center (Cassandra: `dataCenterFailover`, tag sets). */
+  dataCenterFailover: DataCenterFailoverEvent
   /** A probe found something an operator should fix (e.g. the app user can bypass read_only). */
   warning: { readonly address: NodeAddress; readonly message: string }
   /** The client was closed. */

@@ -38,8 +38,19 @@ export function createClientTopology(
 }
 
 /** Where a driver-discovery adapter pushes its driver's view (node tags added as for probes). @internal */
-export function topologySink(topology: Topology, options: ResolvedOptions): TopologySink {
+export function topologySink(
+  topology: Topology,
+  options: ResolvedOptions,
+  onFailover?: TopologySink['dataCenterFailover'],
+): TopologySink {
   return {
+    dataCenterFailover(event) {
+      try {
+        onFailover?.(event)
+      } catch {
+        // The sink never throws into the adapter.
+      }
+    },
     nodeUpdated(address, outcome, sinkOptions) {
       try {
         const withTags =

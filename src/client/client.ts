@@ -136,7 +136,13 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         : undefined
     this.forwardTopologyEvents(topology)
     topology.start()
-    if (capabilities.discovery === 'driver') adapter.start?.(topologySink(topology, options))
+    if (capabilities.discovery === 'driver') {
+      adapter.start?.(
+        topologySink(topology, options, (event) => {
+          this.emit('dataCenterFailover', event)
+        }),
+      )
+    }
   }
 
   /** The resolved options (password included in memory only; never logged). */
