@@ -35,6 +35,8 @@ export interface MysqlConnectionSettings {
   /** An idle pooled connection is closed after this long, ms; 0 (default) = never. */
   readonly maxIdleTimeMS?: number
   readonly tls?: MysqlTlsSettings
+  /** mysql2 options for pooled connections only (not probes), verbatim (option `driverOptions`). */
+  readonly driverOptions?: Readonly<Record<string, unknown>>
 }
 
 /** How long a pooled socket idles before TCP keep-alive probes start, ms. */
@@ -104,7 +106,7 @@ export function toMysqlConnectionOptions(
 }
 
 /**
- * mysql2 pool options for `node`: lazy connections (mysql2 opens them on demand and has no minimum
+ * mysql2 pool options for `node`: `driverOptions` over the connection options, lazy connections (mysql2 opens them on demand and has no minimum
  * size, so `minPoolSize` only protects that many idle connections from `maxIdleTimeMS`), at most
  * `maxPoolSize`, callers queue without limit (the adapter bounds each wait by the call's
  * `timeoutMS`).
@@ -115,6 +117,7 @@ export function toMysqlPoolOptions(
 ): PoolOptions {
   return {
     ...toMysqlConnectionOptions(settings, node),
+    ...settings.driverOptions,
     connectionLimit: settings.maxPoolSize,
     waitForConnections: true,
     queueLimit: 0,

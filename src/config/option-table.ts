@@ -241,6 +241,15 @@ export const OPTION_TABLE = {
     description:
       'A table the client writes a timestamp to on the primary so replicas report sub-second lag. Absent = lag from replica status.',
   }),
+  driverOptions: custom({
+    schema: z.record(z.string(), z.unknown()),
+    fromUri: z.string().refine(() => false, 'driverOptions is programmatic only, not a URI option'),
+    allowed: 'an object of mysql2 connection options (programmatic only)',
+    backends: MYSQL,
+    group: 'core',
+    description:
+      "mysql2 options (dateStrings, timezone, typeCast, …) for the connections that run the application's statements, not for monitoring probes. createPool validates the names (docs/orms.md).",
+  }),
 
   // --- Cassandra ---
   localDataCenter: text({
