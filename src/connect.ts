@@ -45,7 +45,7 @@ export async function connect<Conn = unknown>(
 
 /**
  * Builds a client for an adapter the caller already has (what each backend entry point's `connect`
- * does). @internal
+ * does).
  */
 export function createClient<Conn>(
   factory: AdapterFactory<Conn>,

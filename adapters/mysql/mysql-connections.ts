@@ -38,7 +38,7 @@ export interface MysqlConnectionsContext {
   readonly aborted: (node: NodeAddress, what: string) => ReplicaKitError
 }
 
-/** The pools of one adapter: borrow and return connections per node. @internal */
+/** The pools of one adapter: borrow and return connections per node. */
 export class MysqlConnections {
   readonly #context: MysqlConnectionsContext
   readonly #pools = new Map<NodeAddress, Pool>()

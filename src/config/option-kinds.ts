@@ -9,7 +9,6 @@ import type { Tags } from '../topology/node-description.js'
  * - `mongodb`: kept verbatim in `backendOptions` for 1:1 translation to the MongoDB driver;
  * - `none`: accepted for connection-string compatibility, validated, and then has no effect.
  *
- * @internal
  */
 export type OptionGroup =
   'core' | 'readPreference' | 'writeConcern' | 'readConcern' | 'tls' | 'mongodb' | 'none'
@@ -19,11 +18,10 @@ export type OptionGroup =
  * `list` = every occurrence is one element, in order; `once` = an error in both modes; `agree` = every
  * occurrence (aliases included) must have the same value, else an error in both modes.
  *
- * @internal
  */
 export type RepeatRule = 'last' | 'list' | 'once' | 'agree'
 
-/** The unit of a numeric option, as shown in docs/options.md. @internal */
+/** The unit of a numeric option, as shown in docs/options.md. */
 export type OptionUnit = 'ms' | 'seconds' | 'count' | 'level'
 
 /**
@@ -33,7 +31,6 @@ export type OptionUnit = 'ms' | 'seconds' | 'count' | 'level'
  * @typeParam Out - the validated value type
  * @typeParam D - the default's type (`undefined` when the option has none)
  * @typeParam G - the {@link OptionGroup}
- * @internal
  */
 export interface OptionRow<
   In = unknown,
@@ -63,7 +60,7 @@ export interface OptionRow<
   readonly description: string
 }
 
-/** The fields every row builder takes (`T`: the value type). @internal */
+/** The fields every row builder takes (`T`: the value type). */
 export interface RowSpec<T> {
   readonly default?: T
   readonly backends: readonly Backend[]
@@ -77,7 +74,7 @@ export interface RowSpec<T> {
   readonly allowed?: string
 }
 
-/** The default's type of a row spec: `undefined` when it has none. @internal */
+/** The default's type of a row spec: `undefined` when it has none. */
 export type DefaultOf<S> = S extends { readonly default: infer X } ? X : undefined
 
 const INT32_MAX = 2_147_483_647
@@ -108,7 +105,7 @@ function row<In, Out, D, G extends OptionGroup>(
   })
 }
 
-/** An integer option within `[min, max]` (max defaults to 2^31-1, as the URI options spec says). @internal */
+/** An integer option within `[min, max]` (max defaults to 2^31-1, as the URI options spec says). */
 export function integer<
   const S extends RowSpec<number> & { readonly min: number; readonly max?: number },
 >(spec: S): OptionRow<number, number, DefaultOf<S>, S['group']> {
@@ -124,7 +121,7 @@ export function integer<
   })
 }
 
-/** A `true`/`false` option (URI values compared case-insensitively). @internal */
+/** A `true`/`false` option (URI values compared case-insensitively). */
 export function boolean<const S extends RowSpec<boolean>>(
   spec: S,
 ): OptionRow<boolean, boolean, DefaultOf<S>, S['group']> {
@@ -139,7 +136,7 @@ export function boolean<const S extends RowSpec<boolean>>(
   })
 }
 
-/** A non-empty string option, optionally restricted by `pattern`. @internal */
+/** A non-empty string option, optionally restricted by `pattern`. */
 export function text<const S extends RowSpec<string> & { readonly pattern?: RegExp }>(
   spec: S,
 ): OptionRow<string, string, DefaultOf<S>, S['group']> {
@@ -158,7 +155,6 @@ export function text<const S extends RowSpec<string> & { readonly pattern?: RegE
  * One of a closed set of strings. URI values are matched case-insensitively and canonicalised;
  * programmatic values must be spelled exactly.
  *
- * @internal
  */
 export function oneOf<
   const V extends readonly [string, ...string[]],
@@ -172,7 +168,7 @@ export function oneOf<
   })
 }
 
-/** The zod schema of a tag set or key/value map: string keys (non-empty) to string values. @internal */
+/** The zod schema of a tag set or key/value map: string keys (non-empty) to string values. */
 export const TAGS_SCHEMA = z.record(z.string().min(1, 'expected a non-empty key'), z.string())
 
 /**
@@ -180,7 +176,6 @@ export const TAGS_SCHEMA = z.record(z.string().min(1, 'expected a non-empty key'
  * first `:` (so a value may hold `:`, never `,`). `''` is the empty map when `allowEmpty`.
  *
  * @see https://github.com/mongodb/specifications/blob/master/source/connection-string/connection-string-spec.md#values
- * @internal
  */
 export function keyValuesFromText(allowEmpty: boolean): z.ZodType<Tags, string> {
   return z.string().transform((textValue, ctx): Tags => {
@@ -205,7 +200,7 @@ export function keyValuesFromText(allowEmpty: boolean): z.ZodType<Tags, string> 
   })
 }
 
-/** A `key:value,…` map option such as `authMechanismProperties`. @internal */
+/** A `key:value,…` map option such as `authMechanismProperties`. */
 export function keyValues<const G extends OptionGroup>(
   spec: RowSpec<never> & { readonly group: G },
 ): OptionRow<Readonly<Record<string, string>>, Readonly<Record<string, string>>, undefined, G> {
@@ -216,7 +211,7 @@ export function keyValues<const G extends OptionGroup>(
   })
 }
 
-/** An ordered list of tag sets, one per URI occurrence (`readPreferenceTags`). `''` is `{}`. @internal */
+/** An ordered list of tag sets, one per URI occurrence (`readPreferenceTags`). `''` is `{}`. */
 export function tagSets<const G extends OptionGroup>(
   spec: RowSpec<never> & { readonly group: G },
 ): OptionRow<readonly Tags[], readonly Tags[], undefined, G> {
@@ -232,7 +227,7 @@ export function tagSets<const G extends OptionGroup>(
   )
 }
 
-/** A comma-separated list whose elements come from `values` (`compressors`). @internal */
+/** A comma-separated list whose elements come from `values` (`compressors`). */
 export function stringList<
   const V extends readonly [string, ...string[]],
   const G extends OptionGroup,
@@ -247,11 +242,11 @@ export function stringList<
   })
 }
 
-/** Any row of any type: what the table's rows are checked against. @internal */
+/** Any row of any type: what the table's rows are checked against. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyOptionRow = OptionRow<any, any>
 
-/** A row whose schema and URI conversion are written by hand (`w`, `nodeTags`). @internal */
+/** A row whose schema and URI conversion are written by hand (`w`, `nodeTags`). */
 export function custom<const S extends CustomSpec>(
   spec: S,
 ): OptionRow<z.input<S['schema']>, z.output<S['schema']>, DefaultOf<S>, S['group']> {
@@ -263,7 +258,7 @@ export function custom<const S extends CustomSpec>(
   >
 }
 
-/** What {@link custom} takes: a row spec with its own schema and URI conversion. @internal */
+/** What {@link custom} takes: a row spec with its own schema and URI conversion. */
 export interface CustomSpec extends RowSpec<unknown> {
   readonly schema: z.ZodType
   readonly fromUri: z.ZodType<unknown, string>

@@ -516,7 +516,7 @@ export const OPTION_TABLE = {
   }),
 } as const satisfies Record<string, AnyOptionRow>
 
-/** The option table's type. @internal */
+/** The option table's type. */
 export type OptionTable = typeof OPTION_TABLE
 
 /** The name of an option in {@link OPTION_TABLE}. */
@@ -537,13 +537,13 @@ export const OPTION_BY_URI_KEY: ReadonlyMap<string, OptionName> = new Map(
   ),
 )
 
-/** The validated value type of option `K`. @internal */
+/** The validated value type of option `K`. */
 export type OptionValue<K extends OptionName> = z.output<OptionTable[K]['schema']>
 
-/** The programmatic input type of option `K`. @internal */
+/** The programmatic input type of option `K`. */
 export type OptionInput<K extends OptionName> = z.input<OptionTable[K]['schema']>
 
-/** Validated values of the options that were given (in a URI or programmatically), by name. @internal */
+/** Validated values of the options that were given (in a URI or programmatically), by name. */
 export type OptionValues = { readonly [K in OptionName]?: OptionValue<K> }
 
 /** The value of option `name` in `values`, or its default. @internal */
