@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb'
 import type { ClientSession, Db } from 'mongodb'
 import {
   Backend,
+  ConfigError,
   ErrorCode,
   ErrorLabel,
   NodeType,
@@ -97,7 +98,15 @@ class MongodbAdapter implements Adapter<MongoConn> {
   constructor(context: AdapterContext) {
     this.#context = context
     const config = toMongoClientConfig(context.options)
-    this.#client = new MongoClient(config.uri, config.options)
+    try {
+      this.#client = new MongoClient(config.uri, config.options)
+    } catch (error: unknown) {
+      // The driver refused an option ReplicaKit accepted: name it rather than fail later.
+      throw new ConfigError(
+        `the mongodb driver refused the options: ${error instanceof Error ? error.message : String(error)}`,
+        { code: ErrorCode.InvalidOption, cause: error },
+      )
+    }
     this.#database = context.options.database
     this.#waiters = new PrimaryWaiters(context.clock, () => this.#hasPrimary())
     const client = this.#client

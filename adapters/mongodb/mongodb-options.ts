@@ -14,7 +14,7 @@ import type {
 
 /** What a `MongoClient` is built from: a seed-list URI (no secrets in it) and the options object. */
 export interface MongoClientConfig {
-  /** `mongodb://host1,host2/<database>`: hosts and the auth database only; credentials go in `options`. */
+  /** `mongodb://host1,host2/<database>`: hosts, the auth database and `loadBalanced`; credentials go in `options`. */
   readonly uri: string
   readonly options: MongoClientOptions
 }
@@ -27,7 +27,9 @@ export interface MongoClientConfig {
  */
 export function toMongoClientConfig(options: ResolvedOptions): MongoClientConfig {
   const database = options.database === undefined ? '' : encodeURIComponent(options.database)
-  const uri = `mongodb://${options.hosts.join(',')}/${database}`
+  // `loadBalanced` is accepted only in the URI by the driver.
+  const query = options.loadBalanced ? '?loadBalanced=true' : ''
+  const uri = `mongodb://${options.hosts.join(',')}/${database}${query}`
   const b = options.backendOptions
   const tls = options.tls
   const client: MongoClientOptions = {
@@ -39,7 +41,6 @@ export function toMongoClientConfig(options: ResolvedOptions): MongoClientConfig
     connectTimeoutMS: options.connectTimeoutMS,
     socketTimeoutMS: options.socketTimeoutMS,
     directConnection: options.directConnection,
-    loadBalanced: options.loadBalanced,
     retryReads: options.retryReads,
     retryWrites: options.retryWrites,
     maxPoolSize: options.maxPoolSize,
