@@ -1,0 +1,205 @@
+/**
+ * The Cassandra adapter: the driver keeps the ring and routes token-aware; ReplicaKit turns each
+ * call's intent into a consistency level, a data center (an execution profile) and a bound, pushes
+ * the driver's ring into the core, and maps errors. The core's retry loop owns retries.
+ */
+import type cassandra from 'cassandra-driver'
+import type {
+  AcquireOptions,
+  Adapter,
+  AdapterCapabilities,
+  AdapterContext,
+  CallTarget,
+  NodeAddress,
+  ReplicaKitError,
+  TopologySink,
+} from '../../src/adapter.js'
+import { ErrorCode, NetworkError, isReplicaKitError } from '../../src/adapter.js'
+import { callLevels, replicationFactorOf } from './cassandra-consistency.js'
+import type { ConsistencySettings } from './cassandra-consistency.js'
+import {
+  chooseLocalDataCenter,
+  createDriverClient,
+  discoverDataCenters,
+} from './cassandra-driver-setup.js'
+import { mapCassandraError } from './cassandra-errors.js'
+import type { CassandraConnection } from './cassandra-handle.js'
+import { createCassandraHandle } from './cassandra-handle.js'
+import { CassandraRingView } from './cassandra-ring-view.js'
+import { routeSteps } from './cassandra-routing.js'
+import type { RoutingSettings } from './cassandra-routing.js'
+
+export type { CassandraConnection } from './cassandra-handle.js'
+
+const CAPABILITIES: AdapterCapabilities = Object.freeze({
+  discovery: 'driver',
+  routing: 'driver',
+  writeConcern: 'native',
+  causalReads: 'none',
+  electionTerms: false,
+  driverRetriesWrites: false,
+})
+
+/** The connected driver and what was learned on the way. */
+interface Connected {
+  readonly client: cassandra.Client
+  readonly routing: RoutingSettings
+}
+
+/** The Cassandra adapter of one client. */
+export class CassandraAdapter implements Adapter<CassandraConnection> {
+  readonly backend = 'cassandra' as const
+  readonly capabilities = CAPABILITIES
+  readonly #context: AdapterContext
+  readonly #settings: ConsistencySettings
+  #sink: TopologySink | undefined
+  #view: CassandraRingView | undefined
+  #connecting: Promise<Connected> | undefined
+  #connected: Connected | undefined
+  #closed = false
+
+  constructor(context: AdapterContext) {
+    this.#context = context
+    const { majorityConsistency, serialConsistency } = context.options
+    this.#settings = { majorityConsistency, serialConsistency }
+  }
+
+  /** Connects the driver and pushes its ring into `sink`. */
+  start(sink: TopologySink): void {
+    this.#sink = sink
+    this.#view = new CassandraRingView(
+      sink,
+      this.#context.clock,
+      this.#context.options.heartbeatFrequencyMS,
+    )
+    this.ready().catch(() => undefined) // the first call reports the error
+  }
+
+  /**
+   * Resolves once the driver is connected; rejects with a `ConfigError` (bad data center options)
+   * or a `NetworkError` (no contact point answered). A failed attempt is tried again on next use.
+   */
+  ready(): Promise<unknown> {
+    return this.#connect()
+  }
+
+  async acquire(target: CallTarget, options: AcquireOptions): Promise<CassandraConnection> {
+    const connected = this.#connected ?? (await this.#connect())
+    const { client, routing } = connected
+    const keyspace = this.#context.options.database
+    // The driver's typings omit `strategyOptions`; it is there at run time (lib/metadata).
+    const meta = keyspace === undefined ? undefined : client.metadata.keyspaces[keyspace]
+    const strategy = (meta as { strategyOptions?: Record<string, unknown> } | undefined)
+      ?.strategyOptions
+    const levels = callLevels(target.intent, this.#settings, replicationFactorOf(strategy))
+    const socketMS = this.#context.options.socketTimeoutMS
+    const clock = this.#context.clock
+    return createCassandraHandle({
+      client,
+      intent: target.intent,
+      levels,
+      steps: routeSteps(target.intent, routing),
+      deprioritized: target.deprioritized,
+      boundMS: () => {
+        const remaining = options.remainingMS?.() ?? Infinity
+        const bound = Math.min(remaining, socketMS > 0 ? socketMS : Infinity)
+        return Number.isFinite(bound) ? bound : undefined
+      },
+      mapError: (error) => this.toError(error),
+      onAnswered: (host, ms) => {
+        this.#view?.noteRoundTrip(host, ms)
+      },
+      onFailover: (event) => {
+        this.#sink?.dataCenterFailover?.(event)
+      },
+      nowMS: () => clock.monotonicMS(),
+    })
+  }
+
+  release(): void {
+    // The handle borrows nothing: the driver's pools serve every statement.
+  }
+
+  toError(error: unknown, node?: NodeAddress): ReplicaKitError {
+    return mapCassandraError(error, node, {
+      ...(this.#context.options.password === undefined
+        ? {}
+        : { password: this.#context.options.password }),
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#view?.detach()
+    const pending = this.#connecting
+    this.#connecting = undefined
+    this.#connected = undefined
+    if (pending === undefined) return
+    const connected = await pending.catch(() => undefined)
+    await connected?.client.shutdown().catch(() => undefined)
+  }
+
+  #connect(): Promise<Connected> {
+    if (this.#closed) {
+      return Promise.reject(
+        new NetworkError('the Cassandra adapter is closed', { code: ErrorCode.ClientClosed }),
+      )
+    }
+    this.#connecting ??= this.#open().then(
+      (connected) => {
+        this.#connected = connected
+        return connected
+      },
+      (error: unknown) => {
+        this.#connecting = undefined
+        const mapped = isReplicaKitError(error) ? error : this.toError(error)
+        if (mapped instanceof NetworkError) {
+          this.#view?.unreachable(this.#context.options.hosts, mapped)
+        }
+        throw mapped
+      },
+    )
+    return this.#connecting
+  }
+
+  async #open(): Promise<Connected> {
+    const options = this.#context.options
+    const dataCenters = await discoverDataCenters(options)
+    const localDataCenter = chooseLocalDataCenter(options, dataCenters)
+    const client = createDriverClient(options, localDataCenter, dataCenters)
+    try {
+      await client.connect()
+    } catch (error: unknown) {
+      await client.shutdown().catch(() => undefined)
+      throw error
+    }
+    if (this.#closed) {
+      await client.shutdown().catch(() => undefined)
+      throw new NetworkError('the Cassandra adapter was closed while connecting', {
+        code: ErrorCode.ClientClosed,
+      })
+    }
+    this.#view?.attach(client)
+    return {
+      client,
+      routing: {
+        localDataCenter,
+        dataCenterFailover: options.dataCenterFailover,
+        dataCenters,
+      },
+    }
+  }
+}
+
+/**
+ * Makes the Cassandra adapter of one client (the `createAdapter` of `replicakit/cassandra`).
+ *
+ * ```ts
+ * import { createClient, resolveOptions } from 'replicakit'
+ * import { createCassandraAdapter } from 'replicakit/cassandra'
+ * const db = createClient(createCassandraAdapter, resolveOptions('cassandra://10.0.0.1/shop?localDataCenter=dc1'))
+ * ```
+ */
+export function createCassandraAdapter(context: AdapterContext): CassandraAdapter {
+  return new CassandraAdapter(context)
+}

@@ -1,0 +1,165 @@
+/**
+ * Builds the cassandra-driver client of one ReplicaKit client: finds the ring's data centers
+ * first (a control connection only), checks `localDataCenter` and `dataCenterFailover` against
+ * them, then makes one execution profile per data center (the driver keeps connection pools for
+ * every data center some profile makes local) with token-aware routing inside it, a retry policy
+ * that never retries (the core's loop owns retries) and, if asked, speculative execution.
+ */
+import cassandra from 'cassandra-driver'
+import type { ResolvedOptions } from '../../src/adapter.js'
+import { ConfigError, ErrorCode } from '../../src/adapter.js'
+import { profileName } from './cassandra-routing.js'
+
+const { policies } = cassandra
+
+/**
+ * A retry policy that never retries: the driver hands every error back, and ReplicaKit's one
+ * retry loop decides (idempotence, backoff, deadline).
+ */
+export class NeverRetryPolicy extends policies.retry.RetryPolicy {
+  override onReadTimeout(): cassandra.policies.retry.DecisionInfo {
+    return this.rethrowResult()
+  }
+  override onUnavailable(): cassandra.policies.retry.DecisionInfo {
+    return this.rethrowResult()
+  }
+  override onWriteTimeout(): cassandra.policies.retry.DecisionInfo {
+    return this.rethrowResult()
+  }
+  override onRequestError(): cassandra.policies.retry.DecisionInfo {
+    return this.rethrowResult()
+  }
+}
+
+/** A load-balancing policy that opens no pool: the discovery client uses its control connection only. */
+class ControlOnlyPolicy extends policies.loadBalancing.RoundRobinPolicy {
+  override getDistance(): cassandra.types.distance {
+    return cassandra.types.distance.ignored
+  }
+}
+
+/** The driver options every client of ReplicaKit shares (contact points, credentials, TLS, timeouts). */
+export function baseDriverOptions(options: ResolvedOptions): cassandra.ClientOptions {
+  const ports = new Set(options.hosts.map((h) => Number(h.slice(h.lastIndexOf(':') + 1))))
+  const port = ports.size === 1 ? [...ports][0] : undefined
+  return {
+    contactPoints: options.hosts.map((h) =>
+      port === undefined ? h : h.slice(0, h.lastIndexOf(':')),
+    ),
+    ...(port === undefined ? {} : { protocolOptions: { port } }),
+    ...(options.database === undefined ? {} : { keyspace: options.database }),
+    ...(options.username === undefined
+      ? {}
+      : { credentials: { username: options.username, password: options.password ?? '' } }),
+    ...(options.tls.enabled
+      ? { sslOptions: { rejectUnauthorized: !options.tls.allowInvalidCertificates } }
+      : {}),
+    socketOptions: {
+      connectTimeout: options.connectTimeoutMS > 0 ? options.connectTimeoutMS : 10_000,
+      // Each statement gets its own bound from the call's deadline; this is the fallback.
+      readTimeout: options.socketTimeoutMS,
+    },
+    pooling: { heartBeatInterval: Math.min(options.heartbeatFrequencyMS, 30_000) },
+    policies: {
+      retry: new NeverRetryPolicy(),
+      reconnection: new policies.reconnection.ExponentialReconnectionPolicy(
+        options.minHeartbeatFrequencyMS,
+        Math.max(options.minHeartbeatFrequencyMS, options.heartbeatFrequencyMS),
+        false,
+      ),
+    },
+  }
+}
+
+/** The ring's data centers, read over one control connection (no pools), then closed. */
+export async function discoverDataCenters(options: ResolvedOptions): Promise<string[]> {
+  const base = baseDriverOptions(options)
+  const probe = new cassandra.Client({
+    ...base,
+    policies: { ...base.policies, loadBalancing: new ControlOnlyPolicy() },
+  })
+  try {
+    await probe.connect()
+    return [...new Set(probe.hosts.values().map((h) => h.datacenter))].sort()
+  } finally {
+    await probe.shutdown().catch(() => undefined)
+  }
+}
+
+/**
+ * Checks the data center options against the ring and returns the local data center:
+ * `localDataCenter`, or the ring's only one.
+ *
+ * @throws ConfigError naming the option and the ring's data centers.
+ */
+export function chooseLocalDataCenter(
+  options: ResolvedOptions,
+  dataCenters: readonly string[],
+): string {
+  const known = dataCenters.join(', ')
+  const local = options.localDataCenter ?? (dataCenters.length === 1 ? dataCenters[0] : undefined)
+  if (local === undefined) {
+    throw new ConfigError(
+      `localDataCenter is required: the ring has several data centers (${known}); add ` +
+        `?localDataCenter=<the application's data center> to the connection string`,
+      { code: ErrorCode.InvalidOption },
+    )
+  }
+  for (const [option, dc] of [
+    ['localDataCenter', local],
+    ...options.dataCenterFailover.map((d) => ['dataCenterFailover', d]),
+  ] as const) {
+    if (!dataCenters.includes(dc)) {
+      throw new ConfigError(`${option}: the ring has no data center ${dc}; it has ${known}`, {
+        code: ErrorCode.InvalidOption,
+      })
+    }
+  }
+  if (options.dataCenterFailover.includes(local)) {
+    throw new ConfigError(
+      `dataCenterFailover names the local data center ${local}; list only the others`,
+      { code: ErrorCode.ConflictingOptions },
+    )
+  }
+  return local
+}
+
+/**
+ * The application's driver client: one execution profile per data center (token-aware, that data
+ * center local), the local one also the default, and speculative execution when asked for.
+ */
+export function createDriverClient(
+  options: ResolvedOptions,
+  localDataCenter: string,
+  dataCenters: readonly string[],
+): cassandra.Client {
+  const base = baseDriverOptions(options)
+  const retry = base.policies?.retry
+  const profiles = dataCenters.map(
+    (dc) =>
+      new cassandra.ExecutionProfile(profileName(dc), {
+        loadBalancing: new policies.loadBalancing.DefaultLoadBalancingPolicy({ localDc: dc }),
+        ...(retry === undefined ? {} : { retry }),
+      }),
+  )
+  const speculative =
+    options.speculativeExecutionMS > 0
+      ? new policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(
+          options.speculativeExecutionMS,
+          2,
+        )
+      : undefined
+  return new cassandra.Client({
+    ...base,
+    localDataCenter,
+    ...(options.appName === undefined ? {} : { applicationName: options.appName }),
+    profiles,
+    policies: {
+      ...base.policies,
+      loadBalancing: new policies.loadBalancing.DefaultLoadBalancingPolicy({
+        localDc: localDataCenter,
+      }),
+      ...(speculative === undefined ? {} : { speculativeExecution: speculative }),
+    },
+  })
+}

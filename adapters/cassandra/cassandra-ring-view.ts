@@ -1,0 +1,140 @@
+/**
+ * The ring as the driver sees it, pushed into the core: every host becomes a `Peer` node with `dc`
+ * and `rack` tags and its version in `details`; host events (`hostAdd`, `hostUp`, `hostDown`,
+ * `hostRemove`) update it; round trips come from the calls' own timings (no second probe loop).
+ */
+import type cassandra from 'cassandra-driver'
+import type { Clock, NodeAddress, ProbeResult, TopologySink } from '../../src/adapter.js'
+import {
+  ErrorCode,
+  ErrorLabel,
+  NetworkError,
+  NodeType,
+  formatNodeAddress,
+  parseNodeAddress,
+} from '../../src/adapter.js'
+
+/** The CQL port when an address carries none. */
+const CQL_PORT = 9042
+
+/** The node address of a driver host (`127.0.0.1:9042` → `127.0.0.1:9042`, normalised). */
+export function hostAddress(host: Pick<cassandra.Host, 'address'>): NodeAddress {
+  const parsed = parseNodeAddress(host.address, CQL_PORT)
+  return parsed === undefined ? host.address : formatNodeAddress(parsed.host, parsed.port)
+}
+
+/** The driver's facts about one host, in the words of a probe. */
+export function describeHost(
+  host: Pick<cassandra.Host, 'datacenter' | 'rack' | 'cassandraVersion' | 'hostId'>,
+  ring: readonly NodeAddress[],
+): ProbeResult {
+  return {
+    type: NodeType.Peer,
+    hosts: ring,
+    tags: { dc: host.datacenter, rack: host.rack },
+    details: {
+      version: host.cassandraVersion,
+      dataCenter: host.datacenter,
+      rack: host.rack,
+      hostId: host.hostId.toString(),
+    },
+  }
+}
+
+/** Pushes the driver's ring into a sink, and keeps it current. */
+export class CassandraRingView {
+  readonly #sink: TopologySink
+  readonly #clock: Clock
+  readonly #sampleEveryMS: number
+  /** When each node's last round trip was pushed (monotonic ms). */
+  readonly #lastSample = new Map<NodeAddress, number>()
+  #client: cassandra.Client | undefined
+  readonly #listeners: [string, (host: cassandra.Host) => void][] = []
+
+  constructor(sink: TopologySink, clock: Clock, sampleEveryMS: number) {
+    this.#sink = sink
+    this.#clock = clock
+    this.#sampleEveryMS = sampleEveryMS
+  }
+
+  /** Follows `client`'s host events and pushes every host it knows now. */
+  attach(client: cassandra.Client): void {
+    this.#client = client
+    const refreshAll = (): void => {
+      this.pushAll()
+    }
+    const down = (host: cassandra.Host): void => {
+      this.#pushDown(host)
+    }
+    const up = (host: cassandra.Host): void => {
+      this.#push(host)
+    }
+    this.#listeners.push(['hostAdd', refreshAll], ['hostRemove', refreshAll])
+    this.#listeners.push(['hostUp', up], ['hostDown', down])
+    for (const [event, listener] of this.#listeners) client.on(event, listener)
+    this.pushAll()
+  }
+
+  /** Stops following the driver's events. */
+  detach(): void {
+    const client = this.#client
+    if (client === undefined) return
+    for (const [event, listener] of this.#listeners) client.off(event, listener)
+    this.#listeners.length = 0
+    this.#client = undefined
+  }
+
+  /** Pushes every host the driver knows. */
+  pushAll(): void {
+    const client = this.#client
+    if (client === undefined) return
+    for (const host of client.hosts.values()) {
+      if (host.isUp()) this.#push(host)
+      else this.#pushDown(host)
+    }
+  }
+
+  /** Tells the seeds that the ring could not be reached. */
+  unreachable(seeds: readonly NodeAddress[], error: NetworkError): void {
+    for (const seed of seeds) this.#sink.nodeUpdated(seed, error)
+  }
+
+  /**
+   * Records one call's duration on the coordinator that answered it: pushed as a round trip at
+   * most once per `sampleEveryMS` per node, so calls do not rebuild the topology each time.
+   */
+  noteRoundTrip(queriedHost: string, durationMS: number): void {
+    const client = this.#client
+    if (client === undefined) return
+    const now = this.#clock.monotonicMS()
+    const address = hostAddress({ address: queriedHost })
+    const last = this.#lastSample.get(address)
+    if (last !== undefined && now - last < this.#sampleEveryMS) return
+    this.#lastSample.set(address, now)
+    const host = client.hosts.get(queriedHost) as cassandra.Host | undefined
+    if (host === undefined || !host.isUp()) return
+    this.#sink.nodeUpdated(address, describeHost(host, this.#ring()), {
+      roundTripTimeMS: durationMS,
+    })
+  }
+
+  #ring(): NodeAddress[] {
+    return (this.#client?.hosts.values() ?? []).map(hostAddress)
+  }
+
+  #push(host: cassandra.Host): void {
+    this.#sink.nodeUpdated(hostAddress(host), describeHost(host, this.#ring()))
+  }
+
+  #pushDown(host: cassandra.Host): void {
+    const address = hostAddress(host)
+    this.#sink.nodeUpdated(
+      address,
+      new NetworkError(
+        `the driver marked ${address} (${host.datacenter}/${host.rack}) down; it reconnects ` +
+          'on its own, and other nodes serve meanwhile',
+        { code: ErrorCode.NetworkError, node: address, labels: [ErrorLabel.NoWritesPerformed] },
+      ),
+    )
+  }
+}
