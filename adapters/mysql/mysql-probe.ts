@@ -6,18 +6,21 @@
 import { NodeType } from '../../src/adapter.js'
 import type { NodeAddress, ProbeResult } from '../../src/adapter.js'
 import { gtidDistance } from './mysql-gtid.js'
+import { replicaLag } from './mysql-probe-lag.js'
+import type { Lag } from './mysql-probe-lag.js'
 import {
   MysqlFlavour,
   classifyMysqlNode,
   detectMysqlFlavour,
   isOn,
   isReadOnly,
+  isSourceLost,
   numberOrNull,
   readOnlyBypassPrivileges,
   replicaHostAddresses,
   summariseReplication,
 } from './mysql-roles.js'
-import type { MysqlReplicationSummary, MysqlRole, MysqlRow, MysqlVariables } from './mysql-roles.js'
+import type { MysqlRole, MysqlRow, MysqlVariables } from './mysql-roles.js'
 
 export { MysqlFlavour } from './mysql-roles.js'
 export type { MysqlRow, MysqlVariables } from './mysql-roles.js'
@@ -46,6 +49,11 @@ export interface MysqlProbeContext {
   readonly nowMS: number
   /** Seed addresses, always listed in `hosts` so a primary's list never drops them. */
   readonly seeds?: readonly NodeAddress[]
+  /**
+   * Wall-clock ms when an earlier probe last knew this node current (`nextKnownCurrentMS`): the
+   * origin of a lost-source replica's lag. Absent: never known, that lag is unknown.
+   */
+  readonly knownCurrentMS?: number
 }
 
 /** The global variables a probe reads. Absent ones (e.g. `super_read_only` on MariaDB) are skipped. */
@@ -104,45 +112,13 @@ export function probePosition(
   return trimmed === undefined || trimmed === '' ? undefined : trimmed
 }
 
-interface Lag {
-  readonly lagMS: number
-  readonly source: 'heartbeat' | 'gtid' | 'secondsBehindSource'
-}
-
-/**
- * Replication lag finer than whole seconds. The choice, in order:
- * (a) GTID distance: a healthy replica that has applied every GTID its IO thread received is 0
- *     behind (as far as any replica can tell; `Seconds_Behind_Master` also says 0, but rounded);
- * (b) the heartbeat row's age (µs resolution), when `heartbeatTable` is set: an upper bound, since
- *     the primary rewrites the row only once per probe; when `Seconds_Behind_Master` (whole seconds,
- *     so the true lag is below SBM + 1 s) bounds it more tightly, SBM × 1000 wins;
- * (c) `Seconds_Behind_Master` × 1000; NULL (broken replication) gives no lag at all.
- */
-function replicaLag(
-  rows: MysqlProbeRows,
-  replication: MysqlReplicationSummary,
-  transactionsBehind: number | undefined,
-): Lag | undefined {
-  if (replication.healthy && transactionsBehind === 0) return { lagMS: 0, source: 'gtid' }
-  const beatMS =
-    rows.heartbeatLagMicros === undefined || rows.heartbeatLagMicros === null
-      ? undefined
-      : Math.max(0, rows.heartbeatLagMicros / 1000)
-  const sbmMS =
-    replication.secondsBehindSource === null ? undefined : replication.secondsBehindSource * 1000
-  if (beatMS !== undefined && (sbmMS === undefined || beatMS < sbmMS + 1000)) {
-    return { lagMS: beatMS, source: 'heartbeat' }
-  }
-  if (sbmMS !== undefined) return { lagMS: sbmMS, source: 'secondsBehindSource' }
-  return undefined
-}
-
 /**
  * Turns the rows of one probe of `address` into a {@link ProbeResult}. Pure: time comes in through
  * `context.nowMS`.
  *
  * `lastWriteDate` expresses the lag for the core's max-staleness formula: the primary reports
- * `nowMS`, a replica `nowMS − lagMS`.
+ * `nowMS`, a replica `nowMS − lagMS`; a replica that lost its source reports `lagMS` only (the time
+ * since it was last known current), so its staleness grows with or without a primary.
  */
 export function probeRowsToResult(
   rows: MysqlProbeRows,
@@ -183,9 +159,21 @@ export function probeRowsToResult(
           replication.receivedGtids,
         )
       : undefined
+  const sourceLost =
+    role.type === NodeType.Secondary && replication !== null && isSourceLost(replication)
   let lag: Lag | undefined
   if (role.type === NodeType.Primary) lag = { lagMS: 0, source: 'heartbeat' }
-  else if (replication?.configured === true) lag = replicaLag(rows, replication, transactionsBehind)
+  else if (replication?.configured === true) {
+    lag = replicaLag(replication, {
+      ...(rows.heartbeatLagMicros !== undefined
+        ? { heartbeatLagMicros: rows.heartbeatLagMicros }
+        : {}),
+      transactionsBehind,
+      sourceLost,
+      nowMS: context.nowMS,
+      knownCurrentMS: context.knownCurrentMS,
+    })
+  }
 
   const details: Record<string, unknown> = {
     flavour,
@@ -214,6 +202,7 @@ export function probeRowsToResult(
   }
   if (replicas.length > 0) details['replicas'] = replicas
   if (lag !== undefined && role.type !== NodeType.Primary) details['lagSource'] = lag.source
+  if (sourceLost) details['sourceLost'] = true
 
   return {
     type: role.type,
@@ -224,7 +213,13 @@ export function probeRowsToResult(
     ...(replication?.source != null ? { primary: replication.source } : {}),
     ...(role.type === NodeType.Primary ? { primary: address } : {}),
     ...(position !== undefined ? { position } : {}),
-    ...(lag !== undefined ? { lagMS: lag.lagMS, lastWriteDate: context.nowMS - lag.lagMS } : {}),
+    // A lost-source replica reports its lag alone: the core then ages it from `lagMS` even without
+    // a primary, where `lastWriteDate` would only be compared with the other (as stale) replicas.
+    ...(lag === undefined
+      ? {}
+      : sourceLost
+        ? { lagMS: lag.lagMS }
+        : { lagMS: lag.lagMS, lastWriteDate: context.nowMS - lag.lagMS }),
     details,
     warnings,
   }

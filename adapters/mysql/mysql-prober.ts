@@ -24,6 +24,7 @@ import {
 } from './mysql-config.js'
 import { MysqlErrorPhase } from './mysql-errors.js'
 import { probeRowsToResult } from './mysql-probe.js'
+import { nextKnownCurrentMS } from './mysql-probe-lag.js'
 import { readProbeRows } from './mysql-probe-io.js'
 import type { SocketRegistry } from './mysql-sockets.js'
 
@@ -54,6 +55,8 @@ export class MysqlProber {
   readonly #links = new Map<NodeAddress, ProbeLink>()
   readonly #heartbeatReady = new Set<NodeAddress>()
   readonly #variableNames = new Map<NodeAddress, readonly string[]>()
+  /** When each node was last known current (wall-clock ms): kept across reconnections. */
+  readonly #knownCurrentMS = new Map<NodeAddress, number>()
 
   constructor(context: MysqlProberContext) {
     this.#context = context
@@ -105,11 +108,17 @@ export class MysqlProber {
     this.#variableNames.set(node, rows.variableNames)
     if (rows.heartbeatReady) this.#heartbeatReady.add(node)
     else this.#heartbeatReady.delete(node)
+    const nowMS = clock.now()
+    const knownCurrentMS = this.#knownCurrentMS.get(node)
     const result = probeRowsToResult(rows, node, {
       setName: this.#setName,
-      nowMS: clock.now(),
+      nowMS,
       seeds: this.#context.options.hosts,
+      ...(knownCurrentMS !== undefined ? { knownCurrentMS } : {}),
     })
+    const isPrimary = result.type === NodeType.Primary
+    const nextMS = nextKnownCurrentMS(knownCurrentMS, isPrimary, result, nowMS)
+    if (nextMS !== undefined) this.#knownCurrentMS.set(node, nextMS)
     return roundTripTimeMS === undefined ? result : { ...result, roundTripTimeMS }
   }
 

@@ -9,9 +9,10 @@
  * | OFF | no | — | Primary | PRIMARY |
  * | OFF | yes | any (writable replica: a second primary claim, warned; the core refuses writes) | Primary | PRIMARY |
  * | ON | yes | both `Yes`, no error, no delay | Secondary | SECONDARY |
- * | ON | yes | IO `Yes`, SQL stopped, no error (paused applier: lagging, warned) | Secondary | SECONDARY |
+ * | ON | yes | IO `Yes`, SQL stopped, no error (paused applier: lag unknown unless measured by the heartbeat table, so any staleness bound skips it; warned) | Secondary | SECONDARY |
+ * | ON | yes | IO `Connecting`/`No` with no error or a connection error, SQL `Yes` without error (source lost: staleness grows; warned) | Secondary | SECONDARY |
  * | ON | yes | both `Yes`, `SQL_Delay` > 0 (delayed member: never read) | Other | SECONDARY |
- * | ON | yes | IO not `Yes`, or `Last_IO_Error`/`Last_SQL_Error` set | Other | RECOVERING |
+ * | ON | yes | any other IO state or error (e.g. 1236), `Last_SQL_Error` set, or both threads stopped | Other | RECOVERING |
  * | ON | no | — (not configured yet, or demoted and not yet re-pointed) | Other | STARTUP |
  *
  * `read_only` means `@@read_only` or (MySQL) `@@super_read_only`. A writable node whose replica
@@ -122,6 +123,8 @@ export interface MysqlReplicationSummary {
   readonly source: NodeAddress | null
   readonly secondsBehindSource: number | null
   readonly lastIoError: string
+  /** `Last_IO_Errno` (0 when none, `null` when the column is missing). */
+  readonly lastIoErrno: number | null
   readonly lastSqlError: string
   /** GTIDs the IO thread received (`Gtid_IO_Pos` / `Retrieved_Gtid_Set`). */
   readonly receivedGtids: string
@@ -150,6 +153,7 @@ export function summariseReplication(rows: readonly MysqlRow[]): MysqlReplicatio
       column(first, 'Seconds_Behind_Source', 'Seconds_Behind_Master'),
     ),
     lastIoError: text(column(first, 'Last_IO_Error')),
+    lastIoErrno: numberOrNull(column(first, 'Last_IO_Errno')),
     lastSqlError: text(column(first, 'Last_SQL_Error')),
     receivedGtids: text(column(first, 'Gtid_IO_Pos', 'Retrieved_Gtid_Set')),
     sqlDelaySeconds: numberOrNull(column(first, 'SQL_Delay')) ?? 0,
@@ -234,20 +238,51 @@ export function classifyMysqlNode(
     replication.sqlRunning === 'No' &&
     replication.lastIoError === '' &&
     replication.lastSqlError === ''
-  if (!replication.healthy && !applyPaused)
+  // A replica whose source is gone (dead, or unreachable) still serves consistent data, like a
+  // MongoDB secondary without a primary: readable, its staleness growing (see mysql-probe-lag.ts).
+  const sourceLost = isSourceLost(replication)
+  if (!replication.healthy && !applyPaused && !sourceLost)
     return { type: NodeType.Other, state: NodeState.Recovering, warnings: [] }
   if (replication.sqlDelaySeconds > 0) {
     return { type: NodeType.Other, state: NodeState.Secondary, warnings: [] }
   }
-  return {
-    type: NodeType.Secondary,
-    state: NodeState.Secondary,
-    warnings: applyPaused
+  const warnings = applyPaused
+    ? ['the SQL thread is stopped: this replica falls behind; bound reads with maxStalenessSeconds']
+    : sourceLost
       ? [
-          'the SQL thread is stopped: this replica falls behind; bound reads with maxStalenessSeconds',
+          `source ${replication.source ?? '?'} unreachable (IO thread ${replication.ioRunning || '?'}): this replica stays readable, its staleness growing; bound reads with maxStalenessSeconds`,
         ]
-      : [],
-  }
+      : []
+  return { type: NodeType.Secondary, state: NodeState.Secondary, warnings }
+}
+
+/**
+ * `Last_IO_Errno` values that mean "the source cannot be reached or refused the connection", not
+ * "the stream is broken" (1236 and the like keep a replica RECOVERING): client errors 2002, 2003,
+ * 2005, 2006, 2013, 2026, and the server's 1040 (too many connections), 1045 (access denied), 1053
+ * (shutdown in progress), 1129/1130 (host blocked/not allowed), 1927 (connection killed).
+ */
+const SOURCE_UNREACHABLE_ERRNOS: ReadonlySet<number> = new Set([
+  1040, 1045, 1053, 1129, 1130, 1927, 2002, 2003, 2005, 2006, 2013, 2026,
+])
+
+/**
+ * Whether a replica has lost its source but applies cleanly: one channel, the IO thread not
+ * receiving (`Connecting`, or `No`) with no error or a connection error, the SQL thread running
+ * without error. Its data is consistent, only older than the source's.
+ */
+export function isSourceLost(replication: MysqlReplicationSummary): boolean {
+  const ioErrorIsConnection =
+    replication.lastIoError === '' ||
+    (replication.lastIoErrno !== null && SOURCE_UNREACHABLE_ERRNOS.has(replication.lastIoErrno))
+  return (
+    replication.configured &&
+    replication.channels === 1 &&
+    (replication.ioRunning === 'Connecting' || replication.ioRunning === 'No') &&
+    ioErrorIsConnection &&
+    replication.sqlRunning === 'Yes' &&
+    replication.lastSqlError === ''
+  )
 }
 
 /** Whether writes by ordinary users are refused: `read_only` or (MySQL) `super_read_only`. */

@@ -87,10 +87,11 @@ describe('probeRowsToResult on recorded MariaDB 10.11 rows', () => {
     })
   })
 
-  it('replica whose source is down (IO error): Other/RECOVERING, no lag claimed', () => {
+  it('replica whose source is down (IO connection error): a readable Secondary, no lag claimed yet', () => {
     const r = probeRowsToResult(fixture('mariadb-replica-io-error'), M2, context)
-    expect(r.type).toBe(NodeType.Other)
-    expect(r.state).toBe(NodeState.Recovering)
+    expect(r.type).toBe(NodeType.Secondary)
+    expect(r.state).toBe(NodeState.Secondary)
+    expect(r.details?.['sourceLost']).toBe(true)
     expect(r.lagMS).toBeUndefined()
     expect(r.lastWriteDate).toBeUndefined()
     expect(r.primary).toBe(M1)

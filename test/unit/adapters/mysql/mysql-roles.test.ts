@@ -36,9 +36,43 @@ describe('classifyMysqlNode (the role table)', () => {
     ],
     ['read-only, both threads running', true, HEALTHY, NodeType.Secondary, NodeState.Secondary],
     [
-      'read-only, IO connecting',
+      'read-only, IO connecting to a lost source, SQL applying cleanly (stays readable)',
       true,
       { ...HEALTHY, ioRunning: 'Connecting', healthy: false },
+      NodeType.Secondary,
+      NodeState.Secondary,
+    ],
+    [
+      'read-only, IO connecting with a connection error (2003)',
+      true,
+      {
+        ...HEALTHY,
+        ioRunning: 'Connecting',
+        lastIoErrno: 2003,
+        lastIoError: "Can't connect",
+        healthy: false,
+      },
+      NodeType.Secondary,
+      NodeState.Secondary,
+    ],
+    [
+      'read-only, IO stopped by a stream error (1236: diverged)',
+      true,
+      { ...HEALTHY, ioRunning: 'No', lastIoErrno: 1236, lastIoError: 'fatal', healthy: false },
+      NodeType.Other,
+      NodeState.Recovering,
+    ],
+    [
+      'read-only, source lost and the SQL thread stopped too',
+      true,
+      { ...HEALTHY, ioRunning: 'Connecting', sqlRunning: 'No', healthy: false },
+      NodeType.Other,
+      NodeState.Recovering,
+    ],
+    [
+      'read-only, source lost and a SQL error',
+      true,
+      { ...HEALTHY, ioRunning: 'Connecting', lastSqlError: 'Duplicate entry', healthy: false },
       NodeType.Other,
       NodeState.Recovering,
     ],
@@ -88,6 +122,15 @@ describe('classifyMysqlNode (the role table)', () => {
     ['read-only, status unreadable', true, null, NodeType.Other, NodeState.Recovering],
   ])('%s → %s/%s', (_name, readOnly, replication, type, state) => {
     expect(classifyMysqlNode(readOnly, replication)).toMatchObject({ type, state })
+  })
+
+  it('warns about a lost source with a fixed text (no event storm from changing warnings)', () => {
+    const lost = { ...HEALTHY, ioRunning: 'Connecting', healthy: false }
+    const role = classifyMysqlNode(true, lost)
+    expect(role.warnings.join()).toMatch(
+      /source 127\.0\.0\.1:3307 unreachable.*maxStalenessSeconds/,
+    )
+    expect(classifyMysqlNode(true, lost).warnings).toEqual(role.warnings)
   })
 })
 
