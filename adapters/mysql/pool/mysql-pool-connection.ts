@@ -1,12 +1,15 @@
 /**
  * The connection `getConnection()` of the mysql2-compatible pool hands out.
  */
+import { EventEmitter } from 'node:events'
 import mysql from 'mysql2/promise'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
-import type { NodeAddress, ReplicaKitError } from '../../../src/index.js'
+import type { NodeAddress } from '../../../src/index.js'
+import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { PrimaryLease } from './mysql-pool-lease.js'
 import { control, defer, dispatch, runStatement } from './mysql-pool-query.js'
 import type {
+  PendingQuery,
   PoolContext,
   PoolSql,
   QueryCallback,
@@ -40,13 +43,17 @@ const NOTHING_ROLLED_BACK = Object.freeze({
  * If the primary changes or the session breaks while pinned, every later statement fails
  * (`NOT_PRIMARY` or `OPERATION_FAILED`) except a plain `ROLLBACK`, which succeeds (the server already
  * rolled back): release it and run the transaction again on a new one.
+ *
+ * It is an `EventEmitter`, as mysql2's connections are (TypeORM adds an `error` listener); it emits
+ * nothing: errors go to the statement that hit them.
  */
-export class MysqlPoolConnection {
+export class MysqlPoolConnection extends EventEmitter {
   readonly #context: PoolContext
   #lease: PrimaryLease | undefined
 
   /** @internal Use `pool.getConnection()`. */
   constructor(context: PoolContext) {
+    super()
     this.#context = context
   }
 
@@ -71,47 +78,50 @@ export class MysqlPoolConnection {
   }
 
   /** Runs a statement (text protocol), routed as the class describes. Promise or callback style. */
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): void
+  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
   query<T extends QueryResult = QueryResult>(
     sql: PoolSql,
     values: unknown,
     callback: QueryCallback<T>,
-  ): void
+  ): PendingQuery
   query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  query(...args: unknown[]): QueryPromise | undefined {
+  query(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('query', args, (s) => this.#run(s))
   }
 
   /** Runs a prepared statement (binary protocol), routed like `query`. Promise or callback style. */
-  execute<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): void
+  execute<T extends QueryResult = QueryResult>(
+    sql: PoolSql,
+    callback: QueryCallback<T>,
+  ): PendingQuery
   execute<T extends QueryResult = QueryResult>(
     sql: PoolSql,
     values: unknown,
     callback: QueryCallback<T>,
-  ): void
+  ): PendingQuery
   execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  execute(...args: unknown[]): QueryPromise | undefined {
+  execute(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('execute', args, (s) => this.#run(s))
   }
 
   /** Pins the connection to the primary and sends `START TRANSACTION`. */
-  beginTransaction(callback: (error: ReplicaKitError | null) => void): void
+  beginTransaction(callback: (error: MysqlPoolError | null) => void): void
   beginTransaction(): Promise<void>
-  beginTransaction(callback?: (error: ReplicaKitError | null) => void): Promise<void> | undefined {
+  beginTransaction(callback?: (error: MysqlPoolError | null) => void): Promise<void> | undefined {
     return control((sql) => this.query(sql), 'START TRANSACTION', callback)
   }
 
   /** Sends `COMMIT`; settles once the write concern is met. */
-  commit(callback: (error: ReplicaKitError | null) => void): void
+  commit(callback: (error: MysqlPoolError | null) => void): void
   commit(): Promise<void>
-  commit(callback?: (error: ReplicaKitError | null) => void): Promise<void> | undefined {
+  commit(callback?: (error: MysqlPoolError | null) => void): Promise<void> | undefined {
     return control((sql) => this.query(sql), 'COMMIT', callback)
   }
 
   /** Sends `ROLLBACK`. */
-  rollback(callback: (error: ReplicaKitError | null) => void): void
+  rollback(callback: (error: MysqlPoolError | null) => void): void
   rollback(): Promise<void>
-  rollback(callback?: (error: ReplicaKitError | null) => void): Promise<void> | undefined {
+  rollback(callback?: (error: MysqlPoolError | null) => void): Promise<void> | undefined {
     return control((sql) => this.query(sql), 'ROLLBACK', callback)
   }
 
@@ -131,7 +141,7 @@ export class MysqlPoolConnection {
   }
 
   /** The same as `release()` (Drizzle's streaming iterator ends the connection it streamed on). */
-  end(callback?: (error: ReplicaKitError | null) => void): Promise<void> {
+  end(callback?: (error: MysqlPoolError | null) => void): Promise<void> {
     this.release()
     if (callback !== undefined)
       defer(() => {

@@ -2,11 +2,13 @@
  * The statement plumbing of the mysql2-compatible pool, shared by the pool and its connections:
  * argument forms, routing by statement kind, callback and promise styles, `.stream()`.
  */
+import { EventEmitter } from 'node:events'
 import { Readable } from 'node:stream'
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2/promise'
-import { redactSecrets } from '../../../src/adapter.js'
-import { ConfigError, ErrorCode, OperationError, isReplicaKitError } from '../../../src/index.js'
-import type { ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
+import { ConfigError, ErrorCode } from '../../../src/index.js'
+import type { ReplicaKitClient } from '../../../src/index.js'
+import { toMysqlPoolError } from './mysql-pool-error.js'
+import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
 import type { ConnectionLeases, PrimaryLease } from './mysql-pool-lease.js'
 import { StatementKind, statementKind } from '../mysql-statement-kind.js'
@@ -16,10 +18,17 @@ export type PoolSql = string | QueryOptions
 
 /** A node-style callback, as mysql2's callback API calls it. */
 export type QueryCallback<T extends QueryResult = QueryResult> = (
-  error: ReplicaKitError | null,
+  error: MysqlPoolError | null,
   result: T,
   fields: FieldPacket[],
 ) => void
+
+/**
+ * What a callback-style `query`/`execute` returns: an `EventEmitter`, as mysql2's `Query` command is
+ * (Sequelize calls `.setMaxListeners()` on it). It emits `end` once the callback has run; the result
+ * and any error go to the callback only.
+ */
+export type PendingQuery = EventEmitter
 
 /** Options of {@link QueryPromise.stream} (as mysql2's `query(…).stream()`). */
 export interface QueryStreamOptions {
@@ -36,13 +45,13 @@ export type QueryPromise<T extends QueryResult = QueryResult> = Promise<[T, Fiel
   stream(options?: QueryStreamOptions): Readable
 }
 
-/** What a statement needs from its pool. @internal */
+/** What a statement needs from its pool. */
 export interface PoolContext {
   readonly client: ReplicaKitClient<MysqlConnection>
   readonly leases: ConnectionLeases
 }
 
-/** One statement as the caller passed it. @internal */
+/** One statement as the caller passed it. */
 export interface Statement {
   readonly method: 'query' | 'execute'
   readonly sql: PoolSql
@@ -84,30 +93,25 @@ function runOn(conn: MysqlConnection, s: Statement): Promise<[QueryResult, Field
 }
 
 /**
- * Runs one statement through the client: on `lease` (the primary, one session) when given, else a
+ * Runs one statement through the client (after the `prelude` statements, on the same session): on `lease` (the primary, one session) when given, else a
  * plain read by the read preference (`client.read`) and anything else on the primary (`client.write`).
  */
 export function runStatement(
   context: PoolContext,
   statement: Statement,
   lease: PrimaryLease | undefined,
+  prelude: readonly string[] = [],
 ): Promise<[QueryResult, FieldPacket[]]> {
   const { client, leases } = context
-  const work = (conn: MysqlConnection) => runOn(conn, statement)
+  const work = async (conn: MysqlConnection) => {
+    // Session settings a caller asked for (`SET time_zone = …`), replayed on this physical session.
+    for (const sql of prelude) await conn.query(sql)
+    return runOn(conn, statement)
+  }
   if (lease !== undefined) return leases.within(lease, () => client.write(work))
   return leases.outside(() =>
     statementKind(statement.text) === StatementKind.Read ? client.read(work) : client.write(work),
   )
-}
-
-/** Anything that escapes is a ReplicaKit error (the client already maps every driver error it sees). */
-function toPoolError(error: unknown): ReplicaKitError {
-  if (isReplicaKitError(error)) return error
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  return new OperationError(`mysql pool: unexpected error: ${redactSecrets(detail)}`, {
-    code: ErrorCode.Internal,
-    cause: error,
-  })
 }
 
 /** Calls `fn` on a fresh stack, so a throwing callback surfaces as mysql2's would (uncaught). */
@@ -123,31 +127,41 @@ export function dispatch(
   method: Statement['method'],
   args: readonly unknown[],
   run: (statement: Statement) => Promise<[QueryResult, FieldPacket[]]>,
-): QueryPromise | undefined {
+): QueryPromise | PendingQuery {
   const callback = callbackOf(args)
   let result: Promise<[QueryResult, FieldPacket[]]>
   try {
     result = run(parseStatement(method, args)).catch((error: unknown) => {
-      throw toPoolError(error)
+      throw toMysqlPoolError(error)
     })
   } catch (error: unknown) {
-    result = Promise.reject(toPoolError(error))
+    result = Promise.reject(toMysqlPoolError(error))
   }
   if (callback !== undefined) {
     const cb = callback
+    const pending: PendingQuery = new EventEmitter()
+    const finish = (call: () => void) => {
+      defer(() => {
+        try {
+          call()
+        } finally {
+          pending.emit('end')
+        }
+      })
+    }
     result.then(
       ([rows, fields]) => {
-        defer(() => {
+        finish(() => {
           cb(null, rows, fields)
         })
       },
       (error: unknown) => {
-        defer(() => {
-          cb(error as ReplicaKitError, undefined as never, undefined as never)
+        finish(() => {
+          cb(error as MysqlPoolError, undefined as never, undefined as never)
         })
       },
     )
-    return undefined
+    return pending
   }
   return Object.assign(result, {
     stream: (options?: QueryStreamOptions) => rowStream(result, options),
@@ -174,7 +188,7 @@ function rowStream(
 export function control(
   query: (sql: string) => QueryPromise,
   sql: string,
-  callback: ((error: ReplicaKitError | null) => void) | undefined,
+  callback: ((error: MysqlPoolError | null) => void) | undefined,
 ): Promise<void> | undefined {
   const done = query(sql).then(() => undefined)
   if (callback === undefined) return done
@@ -186,7 +200,7 @@ export function control(
     },
     (error: unknown) => {
       defer(() => {
-        callback(error as ReplicaKitError)
+        callback(error as MysqlPoolError)
       })
     },
   )

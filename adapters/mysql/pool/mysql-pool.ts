@@ -6,27 +6,22 @@
  */
 import { EventEmitter } from 'node:events'
 import mysql from 'mysql2/promise'
-import {
-  ClientClosedError,
-  ConfigError,
-  ErrorCode,
-  createClient,
-  resolveOptions,
-} from '../../../src/index.js'
-import type { ClientOptions, ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
-import { createMysqlAdapter } from '../mysql-adapter.js'
+import { ClientClosedError, ErrorCode } from '../../../src/index.js'
+import type { ReplicaKitClient } from '../../../src/index.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
 import { MysqlPoolConnection } from './mysql-pool-connection.js'
 import { dispatch, runPoolStatement } from './mysql-pool-query.js'
-import type { PoolContext, PoolSql, QueryCallback, QueryPromise } from './mysql-pool-query.js'
-import { ConnectionLeases } from './mysql-pool-lease.js'
+import type {
+  PendingQuery,
+  PoolContext,
+  PoolSql,
+  QueryCallback,
+  QueryPromise,
+} from './mysql-pool-query.js'
+import { toMysqlPoolError } from './mysql-pool-error.js'
+import type { MysqlPoolError } from './mysql-pool-error.js'
+import type { ConnectionLeases } from './mysql-pool-lease.js'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
-
-/** `createPool`'s object form: the connection string plus any client option (they override the URI's). */
-export type MysqlPoolOptions = ClientOptions & {
-  /** `mysql://user:password@host1:port,host2:port/db?option=value…` (see docs/options.md). */
-  readonly uri: string
-}
 
 /**
  * A mysql2-compatible pool backed by a ReplicaKit client. Speaks mysql2's promise API (`query`,
@@ -37,18 +32,23 @@ export type MysqlPoolOptions = ClientOptions & {
  *   result is returned). Each call may use a different physical connection, as with mysql2.
  * - `getConnection()`: a {@link MysqlPoolConnection}; it opens nothing until its first statement.
  * - `end()`: closes the client: every socket and timer.
- * - Every error is a `ReplicaKitError` (driver errors as `cause`); none contains the password.
+ * - Every error is a {@link MysqlPoolError}: mysql2's fields, the `ReplicaKitError` at `replicakit`.
  */
 export class MysqlPool extends EventEmitter {
   readonly #client: ReplicaKitClient<MysqlConnection>
   readonly #context: PoolContext
   #ending: Promise<void> | undefined
 
-  /** @internal Use {@link createPool}. */
+  /** @internal Use `createPool`. */
   constructor(client: ReplicaKitClient<MysqlConnection>, leases: ConnectionLeases) {
     super()
     this.#client = client
     this.#context = { client, leases }
+  }
+
+  /** What the pool's connections and the driver module run statements with. @internal */
+  get context(): PoolContext {
+    return this.#context
   }
 
   /** The ReplicaKit client underneath: `topology()`, `on('primaryChanged', …)`, `read`/`write`. */
@@ -62,26 +62,29 @@ export class MysqlPool extends EventEmitter {
   }
 
   /** Runs one statement, routed by its kind. Promise or callback style. */
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): void
+  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
   query<T extends QueryResult = QueryResult>(
     sql: PoolSql,
     values: unknown,
     callback: QueryCallback<T>,
-  ): void
+  ): PendingQuery
   query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  query(...args: unknown[]): QueryPromise | undefined {
+  query(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('query', args, (s) => runPoolStatement(this.#context, s))
   }
 
   /** Runs one prepared statement, routed by its kind. Promise or callback style. */
-  execute<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): void
+  execute<T extends QueryResult = QueryResult>(
+    sql: PoolSql,
+    callback: QueryCallback<T>,
+  ): PendingQuery
   execute<T extends QueryResult = QueryResult>(
     sql: PoolSql,
     values: unknown,
     callback: QueryCallback<T>,
-  ): void
+  ): PendingQuery
   execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  execute(...args: unknown[]): QueryPromise | undefined {
+  execute(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('execute', args, (s) => runPoolStatement(this.#context, s))
   }
 
@@ -91,18 +94,20 @@ export class MysqlPool extends EventEmitter {
    * Fails with `CLIENT_CLOSED` after `end()`.
    */
   getConnection(
-    callback: (error: ReplicaKitError | null, connection: MysqlPoolConnection) => void,
+    callback: (error: MysqlPoolError | null, connection: MysqlPoolConnection) => void,
   ): void
   getConnection(): Promise<MysqlPoolConnection>
   getConnection(
-    callback?: (error: ReplicaKitError | null, connection: MysqlPoolConnection) => void,
+    callback?: (error: MysqlPoolError | null, connection: MysqlPoolConnection) => void,
   ): Promise<MysqlPoolConnection> | undefined {
     const result: Promise<MysqlPoolConnection> =
       this.#ending !== undefined
         ? Promise.reject(
-            new ClientClosedError('the pool was ended; create a new one with createPool()', {
-              code: ErrorCode.ClientClosed,
-            }),
+            toMysqlPoolError(
+              new ClientClosedError('the pool was ended; create a new one with createPool()', {
+                code: ErrorCode.ClientClosed,
+              }),
+            ),
           )
         : Promise.resolve(new MysqlPoolConnection(this.#context))
     if (callback === undefined) return result
@@ -114,7 +119,7 @@ export class MysqlPool extends EventEmitter {
       },
       (error: unknown) => {
         queueMicrotask(() => {
-          callback(error as ReplicaKitError, undefined as never)
+          callback(error as MysqlPoolError, undefined as never)
         })
       },
     )
@@ -130,10 +135,12 @@ export class MysqlPool extends EventEmitter {
    * Closes the client: monitoring stops, calls in flight fail with `CLIENT_CLOSED`, every socket and
    * timer is gone when it settles. Idempotent.
    */
-  end(callback: (error: ReplicaKitError | null) => void): void
+  end(callback: (error: MysqlPoolError | null) => void): void
   end(): Promise<void>
-  end(callback?: (error: ReplicaKitError | null) => void): Promise<void> | undefined {
-    this.#ending ??= this.#client.close()
+  end(callback?: (error: MysqlPoolError | null) => void): Promise<void> | undefined {
+    this.#ending ??= this.#client.close().catch((error: unknown) => {
+      throw toMysqlPoolError(error)
+    })
     if (callback === undefined) return this.#ending
     this.#ending.then(
       () => {
@@ -143,7 +150,7 @@ export class MysqlPool extends EventEmitter {
       },
       (error: unknown) => {
         queueMicrotask(() => {
-          callback(error as ReplicaKitError)
+          callback(error as MysqlPoolError)
         })
       },
     )
@@ -164,60 +171,6 @@ export class MysqlPool extends EventEmitter {
   escapeId(value: string | string[]): string {
     return mysql.escapeId(value)
   }
-}
-
-/**
- * Creates a mysql2-compatible pool over a ReplicaKit client for a MySQL/MariaDB primary–replica
- * cluster: hand it to an ORM that takes a mysql2 pool and its statements get HA routing. Monitoring
- * starts at once; the first statement waits (up to `serverSelectionTimeoutMS`) for a suitable node.
- * Bad input throws a `ConfigError` naming the option (synchronously, like mysql2's `createPool`).
- *
- * ```ts
- * import { Kysely, MysqlDialect } from 'kysely'
- * import { createPool } from 'replicakit/mysql'
- *
- * const pool = createPool('mysql://app:secret@10.0.0.1,10.0.0.2,10.0.0.3/shop?readPreference=secondaryPreferred&w=majority')
- * const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) })
- * await db.insertInto('orders').values(order).execute()         // primary, then w:majority
- * await db.selectFrom('orders').selectAll().execute()             // a replica
- * await db.transaction().execute(async (tx) => { … })            // the primary, one session
- * await db.destroy()                                              // pool.end(): every socket closed
- * ```
- *
- * @param uri `mysql://` or `mariadb://` connection string, or `{ uri, ...options }`.
- * @param options Client options; they override the URI's (see docs/options.md).
- */
-export function createPool(uri: string, options?: ClientOptions): MysqlPool
-export function createPool(options: MysqlPoolOptions): MysqlPool
-export function createPool(
-  uriOrOptions: string | MysqlPoolOptions,
-  options?: ClientOptions,
-): MysqlPool {
-  // Plain JavaScript callers may pass anything: check before resolving.
-  const given: unknown = uriOrOptions
-  let uri: unknown = given
-  let rest = options
-  if (typeof given === 'object' && given !== null) {
-    const { uri: inObject, ...others } = given as MysqlPoolOptions
-    uri = inObject
-    rest = { ...others, ...options }
-  }
-  if (typeof uri !== 'string') {
-    throw new ConfigError(
-      `createPool needs a mysql:// connection string or { uri, ...options }, got ${typeof uri}`,
-      { code: ErrorCode.InvalidUri },
-    )
-  }
-  const resolved = resolveOptions(uri, rest)
-  if (resolved.backend !== 'mysql') {
-    throw new ConfigError(
-      `createPool from replicakit/mysql serves mysql:// or mariadb:// URIs, not ${resolved.scheme}://`,
-      { code: ErrorCode.InvalidUri },
-    )
-  }
-  const leases = new ConnectionLeases()
-  const client = createClient(leases.wrap(createMysqlAdapter), resolved)
-  return new MysqlPool(client, leases)
 }
 
 export type { FieldPacket, QueryResult }
