@@ -1,0 +1,101 @@
+import cassandra from 'cassandra-driver'
+import { describe, expect, it } from 'vitest'
+import { mapCassandraError } from '../../../../adapters/cassandra/cassandra-errors.js'
+import { canRetryRead, canRetryWrite, isUnknownOutcome } from '../../../../src/errors/classify.js'
+
+const { errors, types } = cassandra
+
+function response(code: number, message: string, extra: Record<string, unknown> = {}) {
+  return Object.assign(new errors.ResponseError(code, message), extra)
+}
+
+describe('mapCassandraError', () => {
+  it('maps Unavailable to REPLICAS_UNAVAILABLE: nothing written, retryable', () => {
+    const e = mapCassandraError(
+      response(
+        types.responseErrorCodes.unavailableException,
+        'Cannot achieve consistency level LOCAL_QUORUM',
+      ),
+      undefined,
+    )
+    expect(e.code).toBe('REPLICAS_UNAVAILABLE')
+    expect(e.nativeCode).toBe('0x1000')
+    expect([...e.labels].sort()).toEqual(['NoWritesPerformed', 'RetryableRead', 'RetryableWrite'])
+    expect(canRetryWrite(e, { idempotent: false })).toBe(true)
+    expect(e.message).toMatch(/dataCenterFailover/)
+  })
+
+  it('maps WriteTimeout to an unknown outcome, retried only when idempotent', () => {
+    const e = mapCassandraError(
+      response(types.responseErrorCodes.writeTimeout, 'timeout', { writeType: 'SIMPLE' }),
+      '127.0.0.1:9042',
+    )
+    expect(e.code).toBe('REPLICA_TIMEOUT')
+    expect(e.node).toBe('127.0.0.1:9042')
+    expect(isUnknownOutcome(e)).toBe(true)
+    expect(canRetryWrite(e, { idempotent: false })).toBe(false)
+    expect(canRetryWrite(e, { idempotent: true })).toBe(true)
+  })
+
+  it.for(['CAS', 'COUNTER'])(
+    'never reruns a %s write after a WriteTimeout, even if idempotent',
+    (writeType) => {
+      const e = mapCassandraError(
+        response(types.responseErrorCodes.writeTimeout, 'timeout', { writeType }),
+        undefined,
+      )
+      expect(isUnknownOutcome(e)).toBe(true)
+      expect(canRetryWrite(e, { idempotent: true })).toBe(false)
+    },
+  )
+
+  it('maps ReadTimeout to a retryable read', () => {
+    const e = mapCassandraError(
+      response(types.responseErrorCodes.readTimeout, 'timeout'),
+      undefined,
+    )
+    expect(e.code).toBe('REPLICA_TIMEOUT')
+    expect(canRetryRead(e)).toBe(true)
+  })
+
+  it('maps a client-side timeout to SOCKET_TIMEOUT naming the coordinator', () => {
+    const e = mapCassandraError(
+      new errors.OperationTimedOutError('no answer', '127.0.0.2:9042'),
+      undefined,
+    )
+    expect(e.code).toBe('SOCKET_TIMEOUT')
+    expect(e.node).toBe('127.0.0.2:9042')
+    expect(isUnknownOutcome(e)).toBe(true)
+    expect(canRetryRead(e)).toBe(true)
+  })
+
+  it('maps NoHostAvailable to a network error that wrote nothing', () => {
+    const e = mapCassandraError(
+      new errors.NoHostAvailableError({ '127.0.0.1:9042': new Error('ECONNREFUSED') }),
+      undefined,
+    )
+    expect(e.code).toBe('NETWORK_ERROR')
+    expect(e.hasLabel('NoWritesPerformed')).toBe(true)
+    expect(e.message).toContain('127.0.0.1:9042: ECONNREFUSED')
+  })
+
+  it('maps a syntax error to OPERATION_FAILED with the driver code, never retried', () => {
+    const e = mapCassandraError(
+      response(types.responseErrorCodes.syntaxError, 'line 1:0 no viable alternative'),
+      undefined,
+    )
+    expect(e.code).toBe('OPERATION_FAILED')
+    expect(e.nativeCode).toBe('0x2000')
+    expect(canRetryRead(e)).toBe(false)
+  })
+
+  it('never shows the password', () => {
+    const e = mapCassandraError(
+      new errors.AuthenticationError('bad login app/s3cr3t-pw'),
+      undefined,
+      { password: 's3cr3t-pw' },
+    )
+    expect(e.code).toBe('AUTHENTICATION_FAILED')
+    expect(e.message).not.toContain('s3cr3t-pw')
+  })
+})
