@@ -7,6 +7,7 @@
  * @see https://github.com/mongodb/node-mongodb-native/blob/main/src/error.ts
  */
 import {
+  ConfigError,
   ErrorCode,
   ErrorLabel,
   NetworkError,
@@ -108,6 +109,7 @@ function labelsOf(error: DriverErrorLike): { labels: ErrorLabel[]; driver: Reado
  * - Server codes: 11000 → `DUPLICATE_KEY`; 10107/13435/189 → `NOT_PRIMARY`; 91/11600/11602/13436 →
  *   `NODE_RECOVERING`; 64 → `WRITE_CONCERN_TIMEOUT`; 100/79 → `WRITE_CONCERN_UNSATISFIABLE`; 18 →
  *   `AUTHENTICATION_FAILED`; 50/262 → `OPERATION_TIMEOUT`; anything else → `OPERATION_FAILED`.
+ * - `MongoInvalidArgumentError`/`MongoParseError` → `ConfigError` `INVALID_OPTION`.
  * - Labels: `RetryableWriteError` → `RetryableWrite`, `NoWritesPerformed` → `NoWritesPerformed`.
  */
 export function mapMongoError(error: unknown, node?: NodeAddress): ReplicaKitError {
@@ -161,6 +163,13 @@ export function mapMongoError(error: unknown, node?: NodeAddress): ReplicaKitErr
         ErrorCode.NetworkError,
         `no MongoDB connection${where}: ${message}`,
         [ErrorLabel.NoWritesPerformed],
+      )
+    case 'MongoInvalidArgumentError':
+    case 'MongoParseError':
+      return make(
+        ConfigError,
+        ErrorCode.InvalidOption,
+        `the mongodb driver refused an option of the call: ${message}`,
       )
     case 'MongoTopologyClosedError':
     case 'MongoNotConnectedError':
