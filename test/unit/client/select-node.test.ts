@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { selectNow } from '../../../src/client/select-node.js'
+import { selectNode, selectNow } from '../../../src/client/select-node.js'
 import type { SelectNowRequest } from '../../../src/client/select-node.js'
 import { ErrorCode, ServerSelectionError } from '../../../src/errors/errors.js'
 import { readSelector, WRITE_SELECTOR } from '../../../src/selection/server-selection.js'
 import type { NodeSelector } from '../../../src/selection/server-selection.js'
 import { NodeType } from '../../../src/topology/node-description.js'
+import type { Topology } from '../../../src/topology/topology.js'
 import type { TopologyDescription } from '../../../src/topology/topology-description.js'
 import { TopologyType } from '../../../src/topology/topology-description.js'
 import { makeNode, makeTopology } from '../../spec/support/selection-builders.js'
@@ -128,5 +129,40 @@ describe('selectNow', () => {
     } catch (error: unknown) {
       expect((error as ServerSelectionError).code).toBe(ErrorCode.SplitBrain)
     }
+  })
+})
+
+describe('selectNode', () => {
+  /** A topology whose description never changes (the deadline has already passed). */
+  function still(description: TopologyDescription): Topology {
+    return {
+      description,
+      requestCheck: () => undefined,
+      waitForDescriptionChange: () => Promise.resolve(),
+    } as unknown as Topology
+  }
+  const onlyPrimary = makeTopology(TopologyType.ReplicaSetWithPrimary, [primary])
+  const noPrimary = makeTopology(TopologyType.ReplicaSetNoPrimary, [fresh])
+
+  it('names the read preference once in a read’s selection timeout', async () => {
+    const selecting = selectNode(still(onlyPrimary), createFakeClock(), {
+      ...request(readSelector({ mode: 'secondary' })),
+      untilMS: 0,
+      signal: new AbortController().signal,
+    })
+    await expect(selecting).rejects.toThrow(
+      /^no node found for readPreference=secondary before the selection timeout/,
+    )
+  })
+
+  it('says no writable primary was found in a write’s selection timeout', async () => {
+    const selecting = selectNode(still(noPrimary), createFakeClock(), {
+      ...request(WRITE_SELECTOR),
+      untilMS: 0,
+      signal: new AbortController().signal,
+    })
+    await expect(selecting).rejects.toThrow(
+      /^no writable primary found before the selection timeout/,
+    )
   })
 })
