@@ -83,7 +83,7 @@ describe('MongoDB adapter on the simulator: read preference', () => {
         served.push(
           await db
             .read(servedBy, { readPreference: 'secondary' })
-            .catch((e: unknown) => `error ${String((e as Error).name)}`),
+            .catch((e: unknown) => `error ${(e as Error).name}`),
         )
       }
       // Once the driver's monitor gives up on m2, reads go to m3 only.
