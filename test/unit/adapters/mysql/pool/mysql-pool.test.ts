@@ -22,6 +22,7 @@ import { dispatch } from '../../../../../adapters/mysql/pool/mysql-pool-query.js
 import { MysqlPool } from '../../../../../adapters/mysql/pool/mysql-pool.js'
 import { createPool } from '../../../../../adapters/mysql/pool/mysql-pool-create.js'
 import type { MysqlPoolOptions } from '../../../../../adapters/mysql/pool/mysql-pool-create.js'
+import type { MysqlPoolError } from '../../../../../adapters/mysql/pool/mysql-pool-error.js'
 import type {
   QueryPromise,
   Statement,
