@@ -6,6 +6,12 @@ const USERINFO_IN_URI = /([a-z][a-z0-9+.-]*:\/\/)([^/?#@\s]*)@/gi
 const PASSWORD_PAIR =
   /\b(password|passwd|pwd|secret|tlsCertificateKeyFilePassword)\s*([=:])\s*("[^"]*"|'[^']*'|[^\s&;,]+)/gi
 
+/**
+ * MySQL's `password: YES)` / `password: NO)` flag, as {@link PASSWORD_PAIR} matches it: maybe followed
+ * by the punctuation of an enclosing message (`…YES)):`), which the unquoted value also takes.
+ */
+const USING_PASSWORD_FLAG = /^password: (YES|NO)\)[)\].:]*$/
+
 /** The placeholder that stands where a secret was. */
 export const REDACTED = '*****'
 
@@ -18,7 +24,21 @@ export function redactSecrets(text: string): string {
         ? `${scheme}${userinfo}@`
         : `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`
     })
-    .replace(PASSWORD_PAIR, (_match, key: string, sep: string) => `${key}${sep}${REDACTED}`)
+    .replace(PASSWORD_PAIR, (match: string, key: string, sep: string, ...rest: unknown[]) => {
+      const offset = rest[1] as number
+      const whole = rest[2] as string
+      return isUsingPasswordFlag(whole, offset, match) ? match : `${key}${sep}${REDACTED}`
+    })
+}
+
+/**
+ * Whether the `password…` pair at `offset` is MySQL's "(using password: YES)" or "(using password:
+ * NO)": a flag saying whether a password was sent, not a password, so it stays readable.
+ */
+function isUsingPasswordFlag(text: string, offset: number, match: string): boolean {
+  return (
+    USING_PASSWORD_FLAG.test(match) && text.slice(Math.max(0, offset - 7), offset) === '(using '
+  )
 }
 
 /**

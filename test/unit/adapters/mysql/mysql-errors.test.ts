@@ -322,6 +322,22 @@ describe('mapMysqlError', () => {
     ).toMatch(/check the user name and password/)
   })
 
+  it('keeps MySQL’s "(using password: YES)" in an access-denied message, balanced', () => {
+    const mapped = mapMysqlError(
+      serverError(
+        1045,
+        'ER_ACCESS_DENIED_ERROR',
+        "Access denied for user 'app'@'localhost' (using password: YES)",
+        '28000',
+      ),
+      NODE,
+      { password: 's3cr3t-pw' },
+    )
+    expect(mapped.message).toContain(
+      "(1045: Access denied for user 'app'@'localhost' (using password: YES)):",
+    )
+  })
+
   it('never carries the password, in URI form or verbatim', () => {
     const leaky = Object.assign(
       new Error(
