@@ -53,7 +53,7 @@ export interface MongoConn {
    */
   readonly session: ClientSession | undefined
   /** Another database with the same read preference and concerns. */
-  useDb(name: string): Db
+  readonly useDb: (name: string) => Db
 }
 
 /** Node types a write can go to (the driver's writable server types). */
