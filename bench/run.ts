@@ -5,6 +5,7 @@
  */
 import { parseBenchArgs, UsageError, USAGE } from './args.js'
 import { CleanupStack } from './cleanup.js'
+import { runCassandraBenchCli } from './cassandra-bench.js'
 import { runMysqlBench } from './mysql-bench.js'
 import { formatMysqlReport } from './report.js'
 
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return 0
   }
+  if (process.argv[2] === 'cassandra') return runCassandraBenchCli(process.argv.slice(2), log)
   let args
   try {
     args = parseBenchArgs(process.argv.slice(2))
