@@ -12,6 +12,14 @@ const MAX_SHOWN_LENGTH = 80
  */
 export const MIN_GLOBAL_SECRET_LENGTH = 4
 
+/** How one problem reads as a strict-mode error and as a lenient-mode warning. @internal */
+export interface IssueWording {
+  /** Strict mode: what is wrong and what to do. */
+  readonly error: string
+  /** Lenient mode: what is wrong and what is ignored or used instead. */
+  readonly warning: string
+}
+
 /**
  * Collects the problems of one parse: in strict mode a problem is a `ConfigError`; in lenient mode
  * (the MongoDB connection string spec's behaviour) it becomes a warning and the option is ignored.
@@ -61,10 +69,14 @@ export class IssueSink {
     throw this.error(code, message, cause)
   }
 
-  /** A problem that is an error in strict mode and a warning in lenient mode. */
-  issue(code: ErrorCode, message: string, cause?: unknown): void {
-    if (this.#strict) throw this.error(code, message, cause)
-    this.#warnings.push(this.redact(message))
+  /**
+   * A problem that is an error in strict mode and a warning in lenient mode. `message` is either
+   * both wordings, or an error's (what is wrong, what to do) and a warning's (what is ignored).
+   */
+  issue(code: ErrorCode, message: string | IssueWording, cause?: unknown): void {
+    const wording = typeof message === 'string' ? { error: message, warning: message } : message
+    if (this.#strict) throw this.error(code, wording.error, cause)
+    this.#warnings.push(this.redact(wording.warning))
   }
 
   /** A `ConfigError` with the known secrets removed from `message`. */

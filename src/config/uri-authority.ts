@@ -72,16 +72,12 @@ export function parseUserInfo(userinfo: string, sink: IssueSink): UriCredentials
   const rawUser = colon === -1 ? userinfo : userinfo.slice(0, colon)
   const rawPassword = colon === -1 ? undefined : userinfo.slice(colon + 1)
   sink.addSecret(rawPassword)
-  if (userinfo.includes('@'))
-    sink.fail(
-      ErrorCode.InvalidUri,
-      `the user information contains an unescaped "@"; ${ENCODE_HINT}`,
-    )
+  if (userinfo.includes('@')) {
+    const inPassword = rawPassword?.includes('@') === true
+    sink.fail(ErrorCode.InvalidUri, unescapedInUserInfo('@', inPassword))
+  }
   if (rawPassword?.includes(':') === true) {
-    sink.fail(
-      ErrorCode.InvalidUri,
-      `the user information contains more than one ":"; ${ENCODE_HINT}`,
-    )
+    sink.fail(ErrorCode.InvalidUri, unescapedInUserInfo(':', true))
   }
   const username = decodeComponent(rawUser, 'the user name', sink)
   const password =
@@ -189,6 +185,16 @@ export function checkDatabaseName(
       `invalid ${backend === 'cassandra' ? 'keyspace' : 'database'} name ${sink.show(database)}: ${allowed}`,
     )
   }
+}
+
+/**
+ * The message for user information that seems to hold an unescaped delimiter `char` (`?`, `/`, `@`,
+ * `:`), in the password or the user name. It never quotes either.
+ *
+ * @internal
+ */
+export function unescapedInUserInfo(char: string, inPassword: boolean): string {
+  return `the ${inPassword ? 'password' : 'user name'} seems to contain an unescaped '${char}': percent-encode it (encodeURIComponent)`
 }
 
 /** The hint given when the user information seems to hold an unescaped `/` or `?`. @internal */

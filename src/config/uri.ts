@@ -14,6 +14,7 @@ import {
   decodeComponent,
   parseHosts,
   parseUserInfo,
+  unescapedInUserInfo,
   USERINFO_ENCODE_HINT,
 } from './uri-authority.js'
 
@@ -70,10 +71,17 @@ export function parseConnectionString(
   options: ParseConnectionStringOptions = {},
 ): ConnectionString {
   const sink = new IssueSink(options.strict ?? true)
-  if (typeof uri !== 'string' || uri.trim() === '') {
+  // Callers without types may pass anything; the value itself is not shown (it may hold a secret).
+  if (typeof uri !== 'string') {
     sink.fail(
       ErrorCode.InvalidUri,
-      `the connection string is empty; ${SUPPORTED}, e.g. mysql://user:password@host1,host2/db`,
+      `the connection string must be a string, but ${describeType(uri)} was given; pass a URI such as mysql://user@host1,host2/db (${SUPPORTED})`,
+    )
+  }
+  if (uri.trim() === '') {
+    sink.fail(
+      ErrorCode.InvalidUri,
+      `the connection string is empty; ${SUPPORTED}, e.g. mysql://user@host1,host2/db`,
     )
   }
   const match = SCHEME_PREFIX.exec(uri)
@@ -99,6 +107,12 @@ export function parseConnectionString(
   // An "@" after the authority means a password holding "/" or "?" (or an "@" in an option): the
   // split may be wrong, so no message may quote a fragment that could be part of the password.
   if (tail.includes('@')) sink.stopQuoting()
+  if (at === -1 && hasUserInfoAt(tail)) {
+    // "user:pa?ss@host": the "?" (or "/") cut the user information short, so the "@" that ends it
+    // is past the authority and the host list is "user:pa".
+    const cutBy = rest.charAt(authorityEnd)
+    sink.fail(ErrorCode.InvalidUri, unescapedInUserInfo(cutBy, authority.includes(':')))
+  }
   const credentials = at === -1 ? {} : parseUserInfo(authority.slice(0, at), sink)
 
   const queryStart = tail.indexOf('?')
@@ -124,6 +138,31 @@ export function parseConnectionString(
     options: values,
     warnings: sink.warnings,
   })
+}
+
+/**
+ * Whether `tail` (the URI after the authority) holds an "@" that cannot be part of an option value:
+ * one in the path, or one in a query pair before its "=". Such an "@" ends user information that an
+ * unescaped "/" or "?" cut short.
+ */
+function hasUserInfoAt(tail: string): boolean {
+  const queryStart = tail.indexOf('?')
+  for (let i = tail.indexOf('@'); i !== -1; i = tail.indexOf('@', i + 1)) {
+    if (queryStart === -1 || i < queryStart) return true
+    const pairStart = Math.max(tail.lastIndexOf('&', i), queryStart)
+    if (!tail.slice(pairStart + 1, i).includes('=')) return true
+  }
+  return false
+}
+
+/** What kind of value `value` is, in words, without showing it (`a number`, `null`, `an object`). */
+function describeType(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'nothing (undefined)'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof URL) return 'a URL object (pass its href)'
+  const type = typeof value
+  return type === 'object' ? 'an object' : `a ${type}`
 }
 
 interface Occurrence {
@@ -201,10 +240,10 @@ function optionValue(name: OptionName, list: readonly Occurrence[], sink: IssueS
     return elements.length === 0 ? undefined : validated(name, row.collect(elements), list, sink)
   }
   if (row.repeat === 'last' && count > 1) {
-    sink.issue(
-      ErrorCode.InvalidOption,
-      `option ${name} is given ${String(count)} times; give it once (the last one is used)`,
-    )
+    sink.issue(ErrorCode.InvalidOption, {
+      error: `option ${name} is given ${String(count)} times: give it once`,
+      warning: `option ${name} is given ${String(count)} times; give it once (the last one is used)`,
+    })
   }
   const last = list[count - 1]
   if (row.repeat !== 'agree' || last === undefined) {
@@ -230,10 +269,10 @@ function optionValue(name: OptionName, list: readonly Occurrence[], sink: IssueS
 function candidate(name: OptionName, occurrence: Occurrence, sink: IssueSink): unknown {
   const row = OPTION_TABLE[name]
   if (occurrence.value === '' && row.repeat !== 'list') {
-    sink.issue(
-      ErrorCode.InvalidOption,
-      `option ${name} has an empty value and is ignored; allowed: ${row.allowed}`,
-    )
+    sink.issue(ErrorCode.InvalidOption, {
+      error: `option ${name} has an empty value: give ${row.allowed}${row.unit === 'ms' || row.unit === 'seconds' ? ` (${row.unit})` : ''}, or remove it`,
+      warning: `option ${name} has an empty value and is ignored; allowed: ${row.allowed}`,
+    })
     return undefined
   }
   const parsed = row.fromUri.safeParse(occurrence.value)

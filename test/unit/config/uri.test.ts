@@ -128,6 +128,18 @@ describe('parseConnectionString', () => {
         configError(() => parseConnectionString('mysql://h/?appName=a&appName=b')).message,
       ).toContain('2 times')
     })
+
+    it('says what to do about an empty value, not that it is ignored', () => {
+      const error = configError(() => parseConnectionString('mysql://h/?timeoutMS='))
+      expect(error.message).toBe(
+        'option timeoutMS has an empty value: give an integer ≥ 0 (ms), or remove it',
+      )
+    })
+
+    it('says to give a repeated key once, not that the last one is used', () => {
+      const error = configError(() => parseConnectionString('mysql://h/?appName=a&appName=b'))
+      expect(error.message).toBe('option appName is given 2 times: give it once')
+    })
   })
 
   describe('lenient mode', () => {
@@ -137,6 +149,16 @@ describe('parseConnectionString', () => {
       })
       expect(cs.warnings).toHaveLength(3)
       expect(cs.options).toEqual({ appName: 'b', w: 2 })
+    })
+
+    it('keeps the warning wording: what is ignored, which value is used', () => {
+      const cs = parseConnectionString('mysql://h/?timeoutMS=&appName=a&appName=b', {
+        strict: false,
+      })
+      expect(cs.warnings).toEqual([
+        'option timeoutMS has an empty value and is ignored; allowed: an integer ≥ 0',
+        'option appName is given 2 times; give it once (the last one is used)',
+      ])
     })
 
     it('still fails on structure and conflicts', () => {
@@ -172,6 +194,52 @@ describe('parseConnectionString', () => {
       { kind: 'unix', host: '/tmp/Mongo.sock' },
     ])
     expect(() => parseConnectionString('mongodb://%2Ftmp%2Fmongo')).toThrow(ConfigError)
+  })
+
+  it.each([
+    [123, 'a number'],
+    [null, 'null'],
+    [undefined, 'nothing (undefined)'],
+    [{ host: 'h' }, 'an object'],
+    [new URL('mysql://h/db'), 'a URL object (pass its href)'],
+  ])('says what was given instead of a string (%s)', (given, words) => {
+    const error = configError(() => parseConnectionString(given as unknown as string))
+    expect(error.code).toBe(ErrorCode.InvalidUri)
+    expect(error.message).toBe(
+      `the connection string must be a string, but ${words} was given; pass a URI such as ` +
+        'mysql://user@host1,host2/db (use mongodb://, mysql://, mariadb:// or cassandra://)',
+    )
+  })
+
+  it('still calls an empty string empty', () => {
+    expect(configError(() => parseConnectionString(' ')).message).toMatch(
+      /^the connection string is empty; use mongodb:\/\//,
+    )
+  })
+
+  describe('an unescaped delimiter in the user information', () => {
+    it.each([
+      ['mysql://app:pa?ss@db1/shop', 'password', '?'],
+      ['mysql://app:pa?ss@db1:3307,db2/shop?w=1', 'password', '?'],
+      ['mongodb://app:pa/ss@db1/admin', 'password', '/'],
+      ['mysql://app:p@ss@db1/shop', 'password', '@'],
+      ['mysql://app:pa:ss@db1/shop', 'password', ':'],
+      ['mysql://ap?p@db1/shop', 'user name', '?'],
+      ['mysql://a@pp:pass@db1/shop', 'user name', '@'],
+    ])('names the likely cause in %s without showing it', (uri, part, char) => {
+      const error = configError(() => parseConnectionString(uri))
+      expect(error.code).toBe(ErrorCode.InvalidUri)
+      expect(error.message).toBe(
+        `the ${part} seems to contain an unescaped '${char}': percent-encode it (encodeURIComponent)`,
+      )
+    })
+
+    it('leaves an "@" inside an option value alone', () => {
+      expect(parseConnectionString('mongodb://h/?appName=me@example').options.appName).toBe(
+        'me@example',
+      )
+      expect(parseConnectionString('mysql://u:p@h/db?appName=a@b').password).toBe('p')
+    })
   })
 
   it('returns frozen results', () => {
