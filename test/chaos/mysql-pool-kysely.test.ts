@@ -8,7 +8,8 @@ import { Kysely, MysqlDialect, sql } from 'kysely'
 import type { Generated } from 'kysely'
 import { createPool } from 'replicakit/mysql'
 import type { MysqlPool } from 'replicakit/mysql'
-import { ErrorCode, isReplicaKitError } from '../../src/errors/errors.js'
+import { ErrorCode } from '../../src/errors/errors.js'
+import { isMysqlPoolError } from '../../adapters/mysql/pool/mysql-pool-error.js'
 import { startMysqlCluster } from '../clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../clusters/mysql-cluster.js'
 
@@ -61,8 +62,8 @@ describe('Kysely on the compatible pool: primary killed (kill -9) and a replica 
           () => undefined,
           (e: unknown) => e,
         )
-        expect(isReplicaKitError(error)).toBe(true)
-        if (isReplicaKitError(error)) expect(error.code).toBe(ErrorCode.NetworkError)
+        expect(isMysqlPoolError(error)).toBe(true)
+        if (isMysqlPoolError(error)) expect(error.replicakit.code).toBe(ErrorCode.NetworkError)
         // Promotion runs while the workload keeps going, as an orchestrator would do it.
         promoted = cluster.promote()
       }
@@ -70,7 +71,7 @@ describe('Kysely on the compatible pool: primary killed (kill -9) and a replica 
         await db.insertInto('journal').values({ k }).execute()
         acknowledged.push(k)
       } catch (error: unknown) {
-        if (!isReplicaKitError(error)) throw error
+        if (!isMysqlPoolError(error)) throw error
         failed.push(k)
       }
     }
@@ -116,6 +117,6 @@ describe('Kysely on the compatible pool: primary killed (kill -9) and a replica 
       () => undefined,
       (e: unknown) => e,
     )
-    expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.ClientClosed)
+    expect(isMysqlPoolError(error) && error.replicakit.code).toBe(ErrorCode.ClientClosed)
   })
 })

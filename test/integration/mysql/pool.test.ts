@@ -8,10 +8,11 @@ import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import { createPool } from 'replicakit/mysql'
 import type { MysqlPool } from 'replicakit/mysql'
 import type { ClientOptions } from '../../../src/config/options.js'
-import { ErrorCode, isReplicaKitError } from '../../../src/errors/errors.js'
+import { ErrorCode } from '../../../src/errors/errors.js'
+import type { ReplicaKitError } from '../../../src/errors/errors.js'
+import { isMysqlPoolError } from '../../../adapters/mysql/pool/mysql-pool-error.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
-import { caught } from '../../fixtures/caught.js'
 
 let cluster: MysqlCluster
 const pools: MysqlPool[] = []
@@ -74,6 +75,16 @@ async function serverIds(db: Queryable, text?: string, times = 12): Promise<numb
   return [...ids].sort()
 }
 
+/** Awaits a call that must fail through the pool; returns the ReplicaKit error it carries. */
+async function caught(promise: Promise<unknown>): Promise<ReplicaKitError> {
+  try {
+    await promise
+  } catch (error: unknown) {
+    if (isMysqlPoolError(error)) return error.replicakit
+    throw error
+  }
+  throw new Error('expected the call to fail')
+}
 
 async function onPrimary(text: string): Promise<Record<string, unknown>[]> {
   return cluster.adminQuery('node1', text)
@@ -150,7 +161,7 @@ describe('pool.query and pool.execute', () => {
         resolve(error)
       })
     })
-    expect(isReplicaKitError(failure)).toBe(true)
+    expect(isMysqlPoolError(failure)).toBe(true)
   })
 
   it('streams rows with .stream()', async () => {
@@ -363,7 +374,7 @@ describe('Kysely on the pool', () => {
 })
 
 describe('errors', () => {
-  it('are ReplicaKit errors with the driver error as cause', async () => {
+  it('carry the ReplicaKit error (stable code, driver error as cause) at err.replicakit', async () => {
     const pool = open()
     const syntax = await caught(pool.query('SELEC 1'))
     expect(syntax.code).toBe(ErrorCode.OperationFailed)
@@ -371,6 +382,15 @@ describe('errors', () => {
     expect(syntax.cause).toBeInstanceOf(Error)
     const duplicate = await caught(pool.query('INSERT INTO items (id) VALUES (1)'))
     expect(duplicate.code).toBe(ErrorCode.DuplicateKey)
+    // What code written for mysql2 (and TypeORM, Sequelize) checks.
+    const raw = await pool.query('INSERT INTO items (id) VALUES (1)').catch((e: unknown) => e)
+    expect(raw).toMatchObject({
+      code: 'ER_DUP_ENTRY',
+      errno: 1062,
+      sqlState: '23000',
+      sqlMessage: "Duplicate entry '1' for key 'PRIMARY'",
+      message: "Duplicate entry '1' for key 'PRIMARY'",
+    })
     const bad = await caught(pool.query(42 as unknown as string))
     expect(bad.name).toBe('ConfigError')
   })
