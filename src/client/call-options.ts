@@ -3,6 +3,7 @@ import { ConfigError, ErrorCode } from '../errors/errors.js'
 import type { ReadPreference, ReadPreferenceMode } from '../selection/read-preference.js'
 import type { Tags } from '../topology/node-description.js'
 import type { WriteConcern } from '../concern/write-concern.js'
+import { suggestionFor } from '../config/suggest.js'
 import { Session } from './session.js'
 
 /** Options of one `read` or `write` call; each overrides the client's default for this call only. */
@@ -122,12 +123,31 @@ export function parseCallOptions(options: CallOptions | undefined): CallOptions 
   }
   const parsed = CALL_OPTIONS.safeParse(options)
   if (!parsed.success) {
-    throw new ConfigError(`invalid call option: ${z.prettifyError(parsed.error)}`, {
+    throw new ConfigError(`invalid call option: ${describeProblems(parsed.error)}`, {
       code: ErrorCode.InvalidOption,
       cause: parsed.error,
     })
   }
   return options
+}
+
+const CALL_OPTION_NAMES: readonly string[] = Object.keys(CALL_OPTIONS.shape)
+
+/** zod's wording of the problems, with a "did you mean …?" for each unknown key. */
+function describeProblems(error: z.ZodError): string {
+  const unknown = error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.path.length === 0 ? issue.keys : [],
+  )
+  const others = error.issues.filter(
+    (issue) => !(issue.code === 'unrecognized_keys' && issue.path.length === 0),
+  )
+  return [
+    ...unknown.map((key) => {
+      const hint = suggestionFor(key, CALL_OPTION_NAMES)
+      return `unknown option ${JSON.stringify(key)}${hint === '' ? `; a call takes ${CALL_OPTION_NAMES.join(', ')}` : hint}`
+    }),
+    ...(others.length === 0 ? [] : [z.prettifyError(new z.ZodError(others))]),
+  ].join('; ')
 }
 
 /** The read preference one call uses: the call's overrides on top of the client's default. @internal */

@@ -11,10 +11,23 @@ const CANDIDATES: readonly [string, string][] = OPTION_NAMES.flatMap((name) =>
  * @internal
  */
 export function closestOptionName(key: string): string | undefined {
+  return closestName(key, CANDIDATES)
+}
+
+/**
+ * The name among `candidates` closest to an unknown `key` (edit distance ≤ 2, case-insensitive), or
+ * `undefined`. Each candidate is `[name as compared (lower case), name to suggest]`.
+ *
+ * @internal
+ */
+export function closestName(
+  key: string,
+  candidates: Iterable<readonly [string, string]>,
+): string | undefined {
   const lower = key.toLowerCase()
   let best: string | undefined
   let bestDistance = 3
-  for (const [candidate, name] of CANDIDATES) {
+  for (const [candidate, name] of candidates) {
     const distance = editDistance(lower, candidate, bestDistance)
     if (distance < bestDistance) {
       best = name
@@ -24,9 +37,20 @@ export function closestOptionName(key: string): string | undefined {
   return best
 }
 
-/** `; did you mean X?` for an unknown key, or `''`. @internal */
-export function suggestionFor(key: string): string {
-  const name = closestOptionName(key)
+/**
+ * `; did you mean X?` for an unknown key, or `''`: X is the closest option name, or the closest of
+ * `names` when given (e.g. the options of a call).
+ *
+ * @internal
+ */
+export function suggestionFor(key: string, names?: readonly string[]): string {
+  const name =
+    names === undefined
+      ? closestOptionName(key)
+      : closestName(
+          key,
+          names.map((candidate) => [candidate.toLowerCase(), candidate] as const),
+        )
   return name === undefined ? '' : `; did you mean ${name}?`
 }
 

@@ -105,6 +105,19 @@ describe('parseCallOptions', () => {
     expect(() => parseCallOptions({ timeoutMS: -1 })).toThrow(/timeoutMS/)
     expect(() => parseCallOptions({ readPreference: 'bogus' as never })).toThrow(/readPreference/)
   })
+
+  it('suggests the closest call option for a typo', () => {
+    expect(() => parseCallOptions({ readPrefrence: 'secondary' } as never)).toThrow(
+      'invalid call option: unknown option "readPrefrence"; did you mean readPreference?',
+    )
+    expect(() => parseCallOptions({ timeoutMs: 5 } as never)).toThrow('did you mean timeoutMS?')
+  })
+
+  it('lists the call options when no name is close', () => {
+    expect(() => parseCallOptions({ zzz: 1 } as never)).toThrow(
+      /unknown option "zzz"; a call takes readPreference, .*, session$/,
+    )
+  })
 })
 
 describe('callWriteConcern', () => {
