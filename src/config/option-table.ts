@@ -321,7 +321,7 @@ export const OPTION_TABLE = {
   w: custom({
     schema: W_SCHEMA,
     fromUri: W_FROM_URI,
-    allowed: "an integer ≥ 0, 'majority' or a tag-set mode name",
+    allowed: "an integer ≥ 0, 'majority' or (MongoDB only) a tag-set mode name",
     backends: ALL,
     group: 'writeConcern',
     description:

@@ -15,6 +15,7 @@ import { parseClientOptions } from './schema.js'
 import type { Scheme } from './scheme.js'
 import { SCHEMES, SRV_SCHEME } from './scheme.js'
 import { parseConnectionString, UriHostKind } from './uri.js'
+import { wProblemFor } from './w-for-backend.js'
 
 export type { ClientOptions } from './schema.js'
 
@@ -69,6 +70,9 @@ export function resolveOptions(uri: string, options?: ClientOptions): ResolvedOp
   const { defaultPort } = SCHEMES[scheme]
   const conflict = findOptionConflict(values, { scheme, hostCount: cs.hosts.length })
   if (conflict !== undefined) fail(conflict.code, conflict.message, conflict.cause)
+  // The URI's w was checked while parsing; this catches a programmatic one.
+  const wProblem = wProblemFor(values.w, scheme, (text) => JSON.stringify(text))
+  if (wProblem !== undefined) fail(ErrorCode.InvalidOption, wProblem)
 
   const core = Object.fromEntries(
     OPTION_NAMES.filter((name) => OPTION_TABLE[name].group === 'core')

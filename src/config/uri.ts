@@ -8,6 +8,7 @@ import { OPTION_BY_URI_KEY, OPTION_TABLE } from './option-table.js'
 import type { Scheme } from './scheme.js'
 import { isScheme, SCHEMES } from './scheme.js'
 import { suggestionFor } from './suggest.js'
+import { wProblemFor } from './w-for-backend.js'
 import type { UriCredentials, UriHost } from './uri-authority.js'
 import {
   checkDatabaseName,
@@ -126,7 +127,7 @@ export function parseConnectionString(
   const hosts = parseHosts(authority.slice(at + 1), scheme, sink)
   const database = path === '' ? undefined : decodeComponent(path, 'the database name', sink)
   if (database !== undefined) checkDatabaseName(database, backend, sink)
-  const values = parseOptions(queryStart === -1 ? '' : tail.slice(queryStart + 1), sink)
+  const values = parseOptions(queryStart === -1 ? '' : tail.slice(queryStart + 1), scheme, sink)
   const conflict = findOptionConflict(values, { scheme, hostCount: hosts.length })
   if (conflict !== undefined) throw sink.error(conflict.code, conflict.message, conflict.cause)
   return Object.freeze({
@@ -171,7 +172,7 @@ interface Occurrence {
   readonly value: string
 }
 
-function parseOptions(query: string, sink: IssueSink): OptionValues {
+function parseOptions(query: string, scheme: Scheme, sink: IssueSink): OptionValues {
   registerSecretValues(query, sink)
   const occurrences = new Map<OptionName, Occurrence[]>()
   for (const pair of query.split('&')) {
@@ -198,7 +199,11 @@ function parseOptions(query: string, sink: IssueSink): OptionValues {
   const values: Partial<Record<OptionName, unknown>> = {}
   for (const [name, list] of occurrences) {
     const value = optionValue(name, list, sink)
-    if (value !== undefined) values[name] = value
+    if (value === undefined) continue
+    // Checked here, not at the first write: a tag-set mode name means nothing to MySQL or Cassandra.
+    const problem = name === 'w' ? wProblemFor(value, scheme, (text) => sink.show(text)) : undefined
+    if (problem === undefined) values[name] = value
+    else sink.issue(ErrorCode.InvalidOption, problem)
   }
   return Object.freeze(values) as OptionValues
 }

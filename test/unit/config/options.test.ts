@@ -92,6 +92,22 @@ describe('resolveOptions', () => {
     expect(resolved.readConcern).toEqual({ level: 'majority' })
   })
 
+  it('refuses a programmatic tag-set mode name for w outside MongoDB, at connect', () => {
+    const error = configError(() => resolveOptions('mysql://h/db', { w: 'abc' }))
+    expect(error.code).toBe(ErrorCode.InvalidOption)
+    expect(error.message).toBe(
+      'invalid value "abc" for option w: mysql:// takes an integer ≥ 0 or majority ' +
+        '(tag-set mode names are MongoDB only)',
+    )
+    expect(resolveOptions('mongodb://h/', { w: 'abc' }).writeConcern).toEqual({ w: 'abc' })
+  })
+
+  it('says what was given when the connection string is not a string', () => {
+    expect(configError(() => resolveOptions(123 as unknown as string)).message).toMatch(
+      /^the connection string must be a string, but a number was given; pass a URI such as mysql:\/\//,
+    )
+  })
+
   it('treats maxStalenessSeconds=-1 as no bound', () => {
     expect(
       resolveOptions('mongodb://h/?readPreference=nearest&maxStalenessSeconds=-1').readPreference,

@@ -242,6 +242,32 @@ describe('parseConnectionString', () => {
     })
   })
 
+  describe('w', () => {
+    it.each(['mysql', 'mariadb', 'cassandra'])(
+      'refuses a tag-set mode name for %s://, naming w and the value',
+      (scheme) => {
+        const error = configError(() => parseConnectionString(`${scheme}://h/?w=abc`))
+        expect(error.code).toBe(ErrorCode.InvalidOption)
+        expect(error.message).toBe(
+          `invalid value "abc" for option w: ${scheme}:// takes an integer ≥ 0 or majority ` +
+            '(tag-set mode names are MongoDB only)',
+        )
+      },
+    )
+
+    it('takes numbers and majority everywhere, and mode names on MongoDB', () => {
+      expect(parseConnectionString('mysql://h/?w=majority').options.w).toBe('majority')
+      expect(parseConnectionString('cassandra://h/?w=2').options.w).toBe(2)
+      expect(parseConnectionString('mongodb://h/?w=eastAndWest').options.w).toBe('eastAndWest')
+    })
+
+    it('warns and ignores a mode name for mysql:// in lenient mode', () => {
+      const cs = parseConnectionString('mysql://h/?w=abc', { strict: false })
+      expect(cs.options.w).toBeUndefined()
+      expect(cs.warnings).toEqual([expect.stringContaining('for option w: mysql:// takes')])
+    })
+  })
+
   it('returns frozen results', () => {
     const cs = parseConnectionString('mysql://h/?readPreferenceTags=dc:ny&readPreference=secondary')
     expect(Object.isFrozen(cs)).toBe(true)
