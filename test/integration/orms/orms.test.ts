@@ -69,11 +69,16 @@ async function ready(pool: MysqlPool): Promise<MysqlPool> {
   return pool
 }
 
-/** The server ids of `times` plain reads. */
-async function readIds(read: () => Promise<number>, times = 6): Promise<number[]> {
-  const ids = new Set<number>()
-  for (let i = 0; i < times; i++) ids.add(await read())
-  return [...ids].sort()
+/**
+ * Whether `times` plain reads all ran on replicas (server ids 2 and 3; the primary is 1). Which
+ * replica serves each is the selection's choice, so only "never the primary" is asserted.
+ */
+async function onReplicasOnly(read: () => Promise<number>, times = 6): Promise<boolean> {
+  for (let i = 0; i < times; i++) {
+    const id = await read()
+    if (id !== 2 && id !== 3) return false
+  }
+  return true
 }
 
 /** Whether a pool was ended: a new connection fails with CLIENT_CLOSED. */
@@ -127,7 +132,7 @@ describe('Kysely', () => {
 
     const read = async () =>
       (await sql<{ id: number }>`SELECT @@server_id AS id`.execute(db)).rows[0]!.id
-    expect(await readIds(read)).toEqual([2, 3])
+    expect(await onReplicasOnly(read)).toBe(true)
     await sql`INSERT INTO kysely_items (id, sid) VALUES (3, @@server_id)`.execute(db)
     expect(await db.selectFrom('kysely_items').select('sid').execute()).toEqual([{ sid: 1 }])
 
@@ -167,7 +172,7 @@ describe('Drizzle', () => {
       ]
       return Number(rows[0]!['id'])
     }
-    expect(await readIds(read)).toEqual([2, 3])
+    expect(await onReplicasOnly(read)).toBe(true)
     await db.execute(dsql`INSERT INTO drizzle_items (id, sid) VALUES (3, @@server_id)`)
     expect(await db.select({ sid: items.sid }).from(items)).toEqual([{ sid: 1 }])
 
@@ -199,7 +204,7 @@ describe('Knex', () => {
       const [rows] = (await db.raw('SELECT @@server_id AS id')) as [RowDataPacket[]]
       return Number(rows[0]!['id'])
     }
-    expect(await readIds(read)).toEqual([2, 3])
+    expect(await onReplicasOnly(read)).toBe(true)
     await db.raw('INSERT INTO knex_items (id, sid) VALUES (3, @@server_id)')
     expect(await db('knex_items').select('sid')).toEqual([{ sid: 1 }])
 
@@ -269,7 +274,7 @@ describe('TypeORM', () => {
 
     const read = async () =>
       Number((await ds.query<RowDataPacket[]>('SELECT @@server_id AS id'))[0]!['id'])
-    expect(await readIds(read)).toEqual([2, 3])
+    expect(await onReplicasOnly(read)).toBe(true)
     await ds.query('INSERT INTO typeorm_items (id, sid) VALUES (?, @@server_id)', [3])
     expect(await repo.find({ select: { sid: true } })).toEqual([{ sid: 1 }])
 
@@ -329,7 +334,7 @@ describe('Sequelize', () => {
       })
       return rows[0]!.id
     }
-    expect(await readIds(read)).toEqual([2, 3])
+    expect(await onReplicasOnly(read)).toBe(true)
     await sequelize.query('INSERT INTO sequelize_items (id, sid) VALUES (?, @@server_id)', {
       replacements: [3],
     })
