@@ -73,7 +73,7 @@ export async function awaitWriteConcern(request: AwaitWriteConcernRequest): Prom
           new WriteConcernError(
             `write applied on primary ${request.primary} but only ${confirmed} of the ${required} ` +
               `replica confirmations that w=${String(request.wc.w)} needs arrived within ` +
-              `${request.timeoutMS} ms; it is not rolled back. Check replica health and lag, or raise wtimeoutMS`,
+              `${Math.round(request.timeoutMS)} ms; it is not rolled back. Check replica health and lag, or raise wtimeoutMS`,
             { code: ErrorCode.WriteConcernTimeout, node: request.primary },
           ),
         )
