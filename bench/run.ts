@@ -6,6 +6,7 @@
 import { parseBenchArgs, UsageError, USAGE } from './args.js'
 import { CleanupStack } from './cleanup.js'
 import { runCassandraBenchCli } from './cassandra-bench.js'
+import { runMongodbBenchCli } from './mongodb-bench.js'
 import { runMysqlBench } from './mysql-bench.js'
 import { formatMysqlReport } from './report.js'
 
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
     return 0
   }
   if (process.argv[2] === 'cassandra') return runCassandraBenchCli(process.argv.slice(2), log)
+  if (process.argv[2] === 'mongodb') return runMongodbBenchCli(process.argv.slice(2), log)
   let args
   try {
     args = parseBenchArgs(process.argv.slice(2))
