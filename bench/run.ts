@@ -9,6 +9,8 @@ import { runCassandraBenchCli } from './cassandra-bench.js'
 import { runMongodbBenchCli } from './mongodb-bench.js'
 import { runMysqlBench } from './mysql-bench.js'
 import { formatMysqlReport } from './report.js'
+import { formatMonitorReport, runMysqlMonitorBench } from './mysql-monitor.js'
+import { isMonitorRun, MONITOR_USAGE, parseMonitorArgs } from './mysql-monitor-args.js'
 
 /** The whole run is aborted after this long, in ms (the defaults finish in about 3 minutes). */
 const WATCHDOG_MS = 15 * 60_000
@@ -19,17 +21,20 @@ const log = (line: string): void => {
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`)
+    process.stdout.write(`${USAGE}\n${MONITOR_USAGE}\n`)
     return 0
   }
   if (process.argv[2] === 'cassandra') return runCassandraBenchCli(process.argv.slice(2), log)
   if (process.argv[2] === 'mongodb') return runMongodbBenchCli(process.argv.slice(2), log)
+  const monitor = isMonitorRun(process.argv)
   let args
   try {
-    args = parseBenchArgs(process.argv.slice(2))
+    args = monitor
+      ? { monitor: parseMonitorArgs(process.argv.slice(2)) }
+      : parseBenchArgs(process.argv.slice(2))
   } catch (error: unknown) {
     if (!(error instanceof UsageError)) throw error
-    process.stderr.write(`${error.message}\n${USAGE}\n`)
+    process.stderr.write(`${error.message}\n${monitor ? MONITOR_USAGE : USAGE}\n`)
     return 2
   }
   const cleanup = new CleanupStack()
@@ -61,6 +66,14 @@ async function main(): Promise<number> {
   }, WATCHDOG_MS)
   watchdog.unref()
   try {
+    if ('monitor' in args) {
+      const context = { log, cleanup, signal: abort.signal }
+      const report = await runMysqlMonitorBench(args.monitor.options, context)
+      process.stdout.write(
+        args.monitor.json ? `${JSON.stringify(report, null, 2)}\n` : formatMonitorReport(report),
+      )
+      return 0
+    }
     const report = await runMysqlBench(args.options, { log, cleanup, signal: abort.signal })
     process.stdout.write(
       args.json ? `${JSON.stringify(report, null, 2)}\n` : formatMysqlReport(report),

@@ -2,6 +2,7 @@
  * The probe's I/O: runs the probe statements on one connection and collects their rows for
  * `probeRowsToResult`, including the optional heartbeat write (primary) or read (replica).
  */
+import type { Connection as CallbackConnection } from 'mysql2'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { NodeType } from '../../src/adapter.js'
 import { mysqlErrorInfo } from './mysql-errors.js'
@@ -13,6 +14,7 @@ import {
   selectVariablesSql,
 } from './mysql-probe.js'
 import type { MysqlProbeRows } from './mysql-probe.js'
+import { CHEAP_PROBE_SQL } from './mysql-probe-cheap.js'
 import {
   MysqlFlavour,
   detectMysqlFlavour,
@@ -94,8 +96,8 @@ async function optionalRows(
   return null
 }
 
-/** The probe's heartbeat step: the primary writes the row, a replica reads its age. */
-async function heartbeat(
+/** The probe's heartbeat step: the primary writes the row, a replica reads its age. @internal */
+export async function heartbeat(
   conn: Connection,
   rows: Pick<MysqlProbeRows, 'variables' | 'replicaStatus'>,
   plan: ProbePlan,
@@ -191,4 +193,19 @@ export async function readProbeRows(
     heartbeatReady: beat.ready,
     variableNames: Object.keys(variables),
   }
+}
+
+/**
+ * Runs the cheap beat's one statement ({@link CHEAP_PROBE_SQL}) through mysql2's callback API (the
+ * promise wrapper captures a stack trace per query, a measurable share of an idle monitor's CPU).
+ */
+export function readCheapRow(conn: Connection): Promise<MysqlRow> {
+  // mysql2/promise keeps the callback connection it wraps as `.connection` (not in its types).
+  const core = (conn as unknown as { readonly connection: CallbackConnection }).connection
+  return new Promise((resolve, reject) => {
+    core.query<RowDataPacket[]>(CHEAP_PROBE_SQL, (error, rows) => {
+      if (error === null) resolve(rows[0] ?? {})
+      else reject(error)
+    })
+  })
 }

@@ -25,7 +25,10 @@ import {
 import { MysqlErrorPhase } from './mysql-errors.js'
 import { probeRowsToResult } from './mysql-probe.js'
 import { nextKnownCurrentMS } from './mysql-probe-lag.js'
-import { readProbeRows } from './mysql-probe-io.js'
+import { heartbeat, readCheapRow, readProbeRows } from './mysql-probe-io.js'
+import { cheapBeatRows, fullProbeMemory, mayProbeCheaply } from './mysql-probe-cheap.js'
+import type { CheapBeatView, FullProbeMemory } from './mysql-probe-cheap.js'
+import type { MysqlProbeRows } from './mysql-probe.js'
 import type { SocketRegistry } from './mysql-sockets.js'
 
 /** The set name reported when the URI names none. */
@@ -55,6 +58,8 @@ export class MysqlProber {
   readonly #links = new Map<NodeAddress, ProbeLink>()
   readonly #heartbeatReady = new Set<NodeAddress>()
   readonly #variableNames = new Map<NodeAddress, readonly string[]>()
+  /** What the last full probe of each steady node left for the cheap beats (mysql-probe-cheap.ts). */
+  readonly #memory = new Map<NodeAddress, FullProbeMemory>()
   /** When each node was last known current (wall-clock ms): kept across reconnections. */
   readonly #knownCurrentMS = new Map<NodeAddress, number>()
 
@@ -81,6 +86,14 @@ export class MysqlProber {
       cancel,
     }
     let roundTripTimeMS: number | undefined
+    const memory = this.#memory.get(node)
+    const view = this.#cheapBeatView(node)
+    const plan = {
+      heartbeatTable: this.#heartbeatTable,
+      heartbeatReady: this.#heartbeatReady.has(node),
+      mayWriteHeartbeat: !view.otherPrimaryKnown,
+      variableNames: this.#variableNames.get(node),
+    }
     const rows = await bounded(clock, options, handlers, async () => {
       let conn: Connection
       try {
@@ -89,23 +102,26 @@ export class MysqlProber {
         throw this.#context.mapError(error, node, MysqlErrorPhase.Connect)
       }
       try {
+        if (memory !== undefined && mayProbeCheaply(memory, view)) {
+          // The cheap beat: one statement, which is also the round trip for the latency window.
+          const startMS = clock.monotonicMS()
+          const row = await readCheapRow(conn)
+          roundTripTimeMS = clock.monotonicMS() - startMS
+          const cheap = cheapBeatRows(memory, row, view)
+          if (cheap !== undefined) return await this.#withHeartbeat(conn, cheap, memory, plan)
+        }
         // One bare round trip (COM_PING) first: the node's network latency for the latency window,
         // separate from the probe's several statements.
         const pingStartMS = clock.monotonicMS()
         await conn.ping()
         roundTripTimeMS = clock.monotonicMS() - pingStartMS
-        return await readProbeRows(conn, {
-          heartbeatTable: this.#heartbeatTable,
-          heartbeatReady: this.#heartbeatReady.has(node),
-          mayWriteHeartbeat: !this.#otherPrimaryKnown(node),
-          variableNames: this.#variableNames.get(node),
-        })
+        return { ...(await readProbeRows(conn, plan)), full: true }
       } catch (error: unknown) {
         cancel()
         throw this.#context.mapError(error, node, MysqlErrorPhase.Execute)
       }
     })
-    this.#variableNames.set(node, rows.variableNames)
+    if (rows.full) this.#variableNames.set(node, rows.variableNames)
     if (rows.heartbeatReady) this.#heartbeatReady.add(node)
     else this.#heartbeatReady.delete(node)
     const nowMS = clock.now()
@@ -119,6 +135,11 @@ export class MysqlProber {
     const isPrimary = result.type === NodeType.Primary
     const nextMS = nextKnownCurrentMS(knownCurrentMS, isPrimary, result, nowMS)
     if (nextMS !== undefined) this.#knownCurrentMS.set(node, nextMS)
+    if (rows.full) {
+      const next = fullProbeMemory(rows, result, view.nowMS)
+      if (next === undefined) this.#memory.delete(node)
+      else this.#memory.set(node, next)
+    }
     return roundTripTimeMS === undefined ? result : { ...result, roundTripTimeMS }
   }
 
@@ -127,6 +148,34 @@ export class MysqlProber {
     const ending = [...this.#links.values()].map((link) => link.connection.then((c) => c.end()))
     this.#links.clear()
     return ending
+  }
+
+  /** A cheap beat's rows plus the primary's heartbeat write, as the full probe would do it. */
+  async #withHeartbeat(
+    conn: Connection,
+    rows: MysqlProbeRows,
+    memory: FullProbeMemory,
+    plan: Parameters<typeof heartbeat>[2],
+  ): Promise<MysqlProbeRows & { heartbeatReady: boolean; variableNames: string[]; full: false }> {
+    const base = { ...rows, variableNames: [], full: false as const }
+    if (memory.steady !== 'primary' || plan.heartbeatTable === undefined) {
+      return { ...base, heartbeatReady: plan.heartbeatReady }
+    }
+    const notes = (rows.notes ?? []).filter((note) => !note.startsWith('heartbeat'))
+    const beat = await heartbeat(conn, rows, plan, notes)
+    return { ...base, notes, heartbeatReady: beat.ready }
+  }
+
+  /** What the cheap beat of `node` compares with: the topology's primary, a second primary claim. */
+  #cheapBeatView(node: NodeAddress): CheapBeatView {
+    const { clock, topology } = this.#context
+    let primary: CheapBeatView['primary']
+    for (const other of topology.description.nodes.values()) {
+      if (other.type === NodeType.Primary && other.address !== node) {
+        primary = { address: other.address, position: other.position }
+      }
+    }
+    return { nowMS: clock.monotonicMS(), primary, otherPrimaryKnown: this.#otherPrimaryKnown(node) }
   }
 
   /**
@@ -179,6 +228,8 @@ export class MysqlProber {
   }
 
   #drop(node: NodeAddress, link: ProbeLink): void {
+    // After any failure the next probe is a full one.
+    this.#memory.delete(node)
     if (this.#links.get(node) === link) this.#links.delete(node)
     link.socket?.destroy()
   }

@@ -257,10 +257,8 @@ export function classifyMysqlNode(
 }
 
 /**
- * `Last_IO_Errno` values that mean "the source cannot be reached or refused the connection", not
- * "the stream is broken" (1236 and the like keep a replica RECOVERING): client errors 2002, 2003,
- * 2005, 2006, 2013, 2026, and the server's 1040 (too many connections), 1045 (access denied), 1053
- * (shutdown in progress), 1129/1130 (host blocked/not allowed), 1927 (connection killed).
+ * `Last_IO_Errno` values meaning "the source is unreachable or refused the connection" (client 2002,
+ * 2003, 2005, 2006, 2013, 2026; server 1040, 1045, 1053, 1129, 1130, 1927), not a broken stream (1236).
  */
 const SOURCE_UNREACHABLE_ERRNOS: ReadonlySet<number> = new Set([
   1040, 1045, 1053, 1129, 1130, 1927, 2002, 2003, 2005, 2006, 2013, 2026,
