@@ -5,11 +5,14 @@
  * `for (const dialect of DIALECTS)`. MongoDB and Cassandra join here as their adapters land.
  */
 import type { RowDataPacket } from 'mysql2/promise'
+import { connect as connectMongodb } from 'replicakit/mongodb'
+import type { MongoConn } from 'replicakit/mongodb'
 import { connect as connectMysql } from 'replicakit/mysql'
 import type { MysqlConnection } from 'replicakit/mysql'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
+import { startMongoSim } from '../../clusters/mongo-sim.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import { FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn } from '../../fixtures/fake-adapter.js'
@@ -111,4 +114,31 @@ const FAKE_DRIVER: ConformanceBackend = {
 }
 
 /** Every backend the suite runs over. */
-export const BACKENDS: readonly ConformanceBackend[] = [MYSQL, FAKE_DRIVER]
+/**
+ * MongoDB through the official driver on the wire-protocol simulator (3 members). The simulator
+ * keeps no `$clusterTime`/`operationTime`, so the driver cannot make a session's secondary read wait:
+ * writes default to `w: 3` here so that every member has them (the server-side causal path runs in
+ * test/integration/mongodb/live.test.ts against a real replica set).
+ */
+const MONGODB: ConformanceBackend = {
+  name: 'mongodb (driver on the wire simulator)',
+  async setUp() {
+    const sim = await startMongoSim({ members: 3 })
+    const target: ConformanceTarget<MongoConn> = {
+      members: 3,
+      connect: (options) =>
+        connectMongodb(sim.uri, { ...SHARED, connectTimeoutMS: 1_000, w: 3, ...options }),
+      async insert(conn, id) {
+        await conn.db.collection('conformance').insertOne({ _id: id as never })
+      },
+      async exists(conn, id) {
+        return (await conn.db.collection('conformance').findOne({ _id: id as never })) !== null
+      },
+      rejected: (conn) => conn.db.command({ noSuchCommand: 1 }),
+      tearDown: () => sim.stop(),
+    }
+    return target
+  },
+}
+
+export const BACKENDS: readonly ConformanceBackend[] = [MYSQL, MONGODB, FAKE_DRIVER]
