@@ -14,7 +14,13 @@ import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPool } from './mysql-pool.js'
 import { defer, dispatch, runStatement } from './mysql-pool-query.js'
-import type { PendingQuery, QueryPromise, Statement } from './mysql-pool-query.js'
+import type {
+  PendingQuery,
+  PoolSql,
+  QueryCallback,
+  QueryPromise,
+  Statement,
+} from './mysql-pool-query.js'
 
 /** Starts a transaction, or session state that only one physical session can keep. */
 const PINS =
@@ -109,11 +115,28 @@ export class MysqlDriverConnection extends EventEmitter {
   }
 
   /** Runs a statement (text protocol), routed as the class describes. Callback or promise style. */
+  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
+  query<T extends QueryResult = QueryResult>(
+    sql: PoolSql,
+    values: unknown,
+    callback: QueryCallback<T>,
+  ): PendingQuery
+  query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
   query(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('query', args, (s) => this.#run(s))
   }
 
   /** Runs a prepared statement (binary protocol), routed like `query`. */
+  execute<T extends QueryResult = QueryResult>(
+    sql: PoolSql,
+    callback: QueryCallback<T>,
+  ): PendingQuery
+  execute<T extends QueryResult = QueryResult>(
+    sql: PoolSql,
+    values: unknown,
+    callback: QueryCallback<T>,
+  ): PendingQuery
+  execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
   execute(...args: unknown[]): QueryPromise | PendingQuery {
     return dispatch('execute', args, (s) => this.#run(s))
   }
