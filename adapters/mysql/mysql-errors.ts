@@ -197,6 +197,18 @@ export function mapMysqlError(
         options(ErrorCode.AuthenticationFailed, []),
       )
     }
+    if (errno === 1049) {
+      return new ConfigError(
+        `${where} has no database named in the connection string (1049: ${detail}): create it or fix the name`,
+        options(ErrorCode.UnknownDatabase, []),
+      )
+    }
+    if (errno === 1044) {
+      return new ConfigError(
+        `${where} refused the user access to the database (1044: ${detail}): grant it (GRANT … ON db.* TO user) or fix the name`,
+        options(ErrorCode.AuthenticationFailed, []),
+      )
+    }
     if (errno === 1040) {
       return new NetworkError(
         `${where} has too many connections (1040): lower maxPoolSize or raise max_connections`,

@@ -1,7 +1,7 @@
 import type { AcquireOptions, Adapter, CallTarget, CausalToken } from '../adapter.js'
 import { toReplicaKitError } from '../errors/classify.js'
 import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
-import { isReplicaKitError } from '../errors/errors.js'
+import { OperationError, isReplicaKitError } from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import type { CallScope } from '../retry/call-scope.js'
 import type { NodeAddress } from '../topology/node-address.js'
@@ -39,6 +39,27 @@ class AcquireRequest implements AcquireOptions {
   remainingMS(): number {
     return this.#scope.remainingMS()
   }
+}
+
+/**
+ * A read that a read-only replica refused as a write ("not primary") was a write sent through
+ * `read()`: not a failover to retry elsewhere, but a call to move to `write()`. A read with
+ * `readPreference=primary` that gets "not primary" is a real step-down and keeps its error.
+ */
+function wroteInRead(target: CallTarget, error: ReplicaKitError): ReplicaKitError | undefined {
+  const { intent } = target
+  if (error.code !== ErrorCode.NotPrimary || intent.kind !== 'read') return undefined
+  if (intent.readPreference.mode === 'primary') return undefined
+  return new OperationError(
+    `a statement in read() tried to change data on ${target.node ?? 'a replica'}, which is ` +
+      `read-only (${error.message}); use write() for statements that change data`,
+    {
+      code: ErrorCode.OperationFailed,
+      ...(error.node === undefined ? {} : { node: error.node }),
+      ...(error.nativeCode === undefined ? {} : { nativeCode: error.nativeCode }),
+      cause: error,
+    },
+  )
 }
 
 /**
@@ -103,7 +124,7 @@ export class ConnectionBorrower<Conn> {
         const mapped = this.toError(error, node)
         if (mapped.code === ErrorCode.Internal && !isReplicaKitError(error)) throw error
         destroy = mapped.code === ErrorCode.NetworkError
-        throw mapped
+        throw wroteInRead(target, mapped) ?? mapped
       } finally {
         this.#adapter.release(conn, destroy)
       }

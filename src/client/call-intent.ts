@@ -2,12 +2,15 @@ import type { AdapterCapabilities, CallIntent } from '../adapter.js'
 import type { ReadConcern, WriteConcern } from '../concern/write-concern.js'
 import type { ResolvedOptions } from '../config/options.js'
 import { ErrorCode } from '../errors/error-codes.js'
-import { OperationError } from '../errors/errors.js'
+import { ConfigError, OperationError } from '../errors/errors.js'
 import type { ReadPreference } from '../selection/read-preference.js'
 import { callReadPreference } from './call-options.js'
 import type { CallOptions } from './call-options.js'
 
 const PRIMARY: ReadPreference = Object.freeze({ mode: 'primary' })
+
+/** Call options that only reads take. */
+const READ_ONLY_OPTIONS = ['readPreference', 'readPreferenceTags', 'maxStalenessSeconds'] as const
 
 /**
  * The intents of one client's calls (what an adapter that routes turns into driver options). A call
@@ -47,8 +50,20 @@ export class CallIntents {
     return intent('read', rp, this.#options.writeConcern, this.#options.readConcern, false, native)
   }
 
-  /** The intent of a write with `call`'s options and write concern `wc`. */
+  /**
+   * The intent of a write with `call`'s options and write concern `wc`. A read preference on a write
+   * is refused rather than ignored: a write always goes to the primary.
+   */
   write(call: CallOptions, wc: WriteConcern): CallIntent {
+    for (const name of READ_ONLY_OPTIONS) {
+      if (call[name] !== undefined) {
+        throw new ConfigError(
+          `${name} applies to reads only: a write always goes to the primary; drop ${name} ` +
+            'from this write, or use read() for a statement that only reads',
+          { code: ErrorCode.InvalidOption },
+        )
+      }
+    }
     const native = this.#nativeSession(call)
     const idempotent = call.idempotent ?? false
     if (native === undefined && wc === this.#options.writeConcern && !idempotent)

@@ -6,9 +6,19 @@ import type { NodeDescription } from '../topology/node-description.js'
 import { callReadPreference } from './call-options.js'
 import type { CallOptions } from './call-options.js'
 import type { SelectNowRequest } from './select-node.js'
+import { selectNode, selectNow } from './select-node.js'
+import type { CallScope } from '../retry/call-scope.js'
+import type { AttemptContext } from '../retry/execute-with-retry.js'
+import type { Topology } from '../topology/topology.js'
+import type { Clock } from '../util/clock.js'
+import type { WriteConcern } from '../concern/write-concern.js'
+import type { ReplicaWaitWrites } from './write-path.js'
 
 /** What a client's selections share. @internal */
 export interface CallSelectionSettings {
+  readonly topology: Topology
+  readonly clock: Clock
+  readonly serverSelectionTimeoutMS: number
   /** The client's default read preference. */
   readonly readPreference: ReadPreference
   readonly localThresholdMS: number
@@ -88,5 +98,60 @@ export class CallSelection {
     }
     if (plain) this.#plainRequests.set(selector, Object.freeze(request))
     return request
+  }
+
+  /** The `select` of one read: its selector's node, preferring `prefer`'s when any qualify. */
+  read(
+    scope: CallScope,
+    call: CallOptions,
+    prefer: ((node: NodeDescription) => boolean) | undefined,
+  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
+    const selector = this.readSelector(call)
+    return (ctx) => this.#select(ctx, scope, selector, prefer)
+  }
+
+  /**
+   * The `select` of one write: the primary, then (replica-wait write concern) a refusal before
+   * writing when `w` can never be met.
+   */
+  primary(
+    scope: CallScope,
+    writes: Pick<ReplicaWaitWrites<never>, 'checkSatisfiable'> | undefined,
+    wc: WriteConcern,
+  ): (ctx: AttemptContext) => NodeAddress | Promise<NodeAddress> {
+    if (writes === undefined) return (ctx) => this.#select(ctx, scope, WRITE_SELECTOR, undefined)
+    return (ctx) => {
+      const picked = this.#select(ctx, scope, WRITE_SELECTOR, undefined)
+      if (typeof picked === 'string') {
+        writes.checkSatisfiable(wc)
+        return picked
+      }
+      return picked.then((node) => {
+        writes.checkSatisfiable(wc)
+        return node
+      })
+    }
+  }
+
+  /**
+   * Selects the node for one attempt: at once from the current description when a node qualifies
+   * (the common case, no signal or timer needed), else by waiting for the topology to change, up to
+   * the call's deadline or `serverSelectionTimeoutMS`, whichever comes first.
+   */
+  #select(
+    ctx: AttemptContext,
+    scope: CallScope,
+    selector: NodeSelector,
+    prefer: ((node: NodeDescription) => boolean) | undefined,
+  ): NodeAddress | Promise<NodeAddress> {
+    const { topology, clock, serverSelectionTimeoutMS } = this.#settings
+    const request = this.request(selector, ctx.deprioritized, prefer)
+    const chosen = selectNow(topology.description, clock, request)
+    if (chosen !== undefined) return chosen.address
+    return selectNode(topology, clock, {
+      ...request,
+      untilMS: Math.min(scope.deadlineMS, clock.monotonicMS() + serverSelectionTimeoutMS),
+      signal: ctx.signal,
+    }).then((node) => node.address)
   }
 }

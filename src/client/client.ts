@@ -6,7 +6,6 @@ import type {
   CausalToken,
   TopologyView,
 } from '../adapter.js'
-import type { WriteConcern } from '../concern/write-concern.js'
 import type { ResolvedOptions } from '../config/options.js'
 import { isNodeStateChange } from '../errors/classify.js'
 import { ClientClosedError, ErrorCode } from '../errors/errors.js'
@@ -28,11 +27,11 @@ import { CallIntents } from './call-intent.js'
 import { callWriteConcern, parseCallOptions } from './call-options.js'
 import type { CallOptions } from './call-options.js'
 import { CallSelection } from './call-selection.js'
-import { closedInstead, unbounded } from './call-support.js'
+import { closedInstead, explainTimeout, unbounded } from './call-support.js'
 import { CausalWait } from './causal-wait.js'
 import { ClientEmitter } from './client-events.js'
 import { createClientTopology, topologySink } from './client-topology.js'
-import { selectNode, selectNow } from './select-node.js'
+import { selectNode } from './select-node.js'
 import { Session } from './session.js'
 import { snapshotTopology } from './topology-snapshot.js'
 import type { TopologySnapshot } from './topology-snapshot.js'
@@ -83,6 +82,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   readonly #onAttemptFailed = (node: NodeAddress | undefined, error: ReplicaKitError): void => {
     this.#noteFailure(node, error)
   }
+  /** Lets the process exit again: set while calls are pending (see `Clock.hold`). */
+  #releaseHold: (() => void) | undefined
   #closed = false
 
   /** @internal Use `connect()`. */
@@ -114,7 +115,11 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       maxBackoffMS: options.maxBackoffMS,
     })
     this.#borrower = new ConnectionBorrower(adapter, unbounded(options.connectTimeoutMS))
+    const topology = createClientTopology(options, adapter, this.#clock)
     this.#selection = new CallSelection({
+      topology,
+      clock: this.#clock,
+      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS,
       readPreference: options.readPreference,
       localThresholdMS: options.localThresholdMS,
       heartbeatFrequencyMS: options.heartbeatFrequencyMS,
@@ -123,7 +128,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     })
     this.#intents = new CallIntents(options, capabilities)
     this.#routesByNode = capabilities.routing === 'node'
-    const topology = createClientTopology(options, adapter, this.#clock)
     this.#topology = topology
     const replication = adapter.replication
     this.#replicaWrites =
@@ -165,19 +169,36 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    * within `timeoutMS`, default serverSelectionTimeoutMS). Useful at start-up.
    */
   async waitForPrimary(timeoutMS = this.#options.serverSelectionTimeoutMS): Promise<NodeAddress> {
-    // No deadline timer: the selection's own bound (untilMS) ends the wait.
+    const bound = Math.min(unbounded(timeoutMS), this.#options.serverSelectionTimeoutMS)
+    return (await this.#awaitNode(WRITE_SELECTOR, bound)).address
+  }
+
+  /**
+   * Checks that the cluster can serve calls: resolves (with the client) once a node that can serve
+   * them has answered — the primary or a readable replica — and rejects at once with
+   * `AUTHENTICATION_FAILED` or `UNKNOWN_DATABASE` when every node that answers refuses the
+   * credentials or the database, else with `SERVER_SELECTION_TIMEOUT` after `timeoutMS` (default
+   * `serverSelectionTimeoutMS`). Optional: calls wait for a node by themselves; use it at start-up to
+   * fail early on a wrong password.
+   *
+   * ```ts
+   * const db = await (await connect(uri)).connect()
+   * ```
+   */
+  async connect(timeoutMS = this.#options.serverSelectionTimeoutMS): Promise<this> {
+    await this.#awaitNode(this.#selection.readSelector(ANY_NODE), unbounded(timeoutMS))
+    return this
+  }
+
+  /** Waits (at most `timeoutMS`) until a node qualifies for `selector`; no deadline timer of its own. */
+  async #awaitNode(selector: NodeSelector, timeoutMS: number): Promise<NodeDescription> {
     const scope = this.#openCall(Number.POSITIVE_INFINITY, undefined)
     try {
-      const nowMS = this.#clock.monotonicMS()
-      const node = await selectNode(this.#topology, this.#clock, {
-        ...this.#selection.request(WRITE_SELECTOR, [], undefined),
-        untilMS: Math.min(
-          nowMS + unbounded(timeoutMS),
-          nowMS + this.#options.serverSelectionTimeoutMS,
-        ),
+      return await selectNode(this.#topology, this.#clock, {
+        ...this.#selection.request(selector, [], undefined),
+        untilMS: this.#clock.monotonicMS() + timeoutMS,
         signal: scope.signal,
       })
-      return node.address
     } catch (error: unknown) {
       throw closedInstead(scope, error)
     } finally {
@@ -204,13 +225,15 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         scope,
         clock: this.#clock,
         random: this.#random,
-        select: this.#primarySelection(scope, wc),
+        select: this.#routesByNode
+          ? this.#selection.primary(scope, this.#replicaWrites, wc)
+          : DRIVER_ROUTES,
         attempt: this.#writeAttempt(scope, fn, intent, call.session),
         onRetry: this.#onRetry,
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      throw closedInstead(scope, error)
+      throw this.#explained(closedInstead(scope, error), WRITE_SELECTOR)
     } finally {
       this.#closeCall(scope)
     }
@@ -234,13 +257,15 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         scope,
         clock: this.#clock,
         random: this.#random,
-        select: this.#readSelection(scope, call, token),
+        select: this.#routesByNode
+          ? this.#selection.read(scope, call, this.#prefer(token))
+          : DRIVER_ROUTES,
         attempt: this.#readAttempt(scope, fn, intent, token),
         onRetry: this.#onRetry,
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      throw closedInstead(scope, error)
+      throw this.#explained(closedInstead(scope, error), this.#selection.readSelector(call))
     } finally {
       this.#closeCall(scope)
     }
@@ -267,21 +292,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   // site writing it inline as a property: a function written as a property value gets a per-call
   // `__name` helper call under tsx/esbuild's keepNames (about 1 µs each), a returned one does not.
 
-  #readSelection(
-    scope: CallScope,
-    call: CallOptions,
-    token: CausalToken | null,
-  ): (ctx: AttemptContext) => Target | Promise<Target> {
-    if (!this.#routesByNode) return DRIVER_ROUTES
-    const selector = this.#selection.readSelector(call)
-    const causal = this.#causal
-    const prefer =
-      token === null || causal === undefined
-        ? undefined
-        : (n: NodeDescription) => causal.covers(n, token)
-    return (ctx) => this.#select(ctx, scope, selector, prefer)
-  }
-
   #readAttempt<T>(
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
@@ -298,26 +308,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     }
   }
 
-  #primarySelection(
-    scope: CallScope,
-    wc: WriteConcern,
-  ): (ctx: AttemptContext) => Target | Promise<Target> {
-    if (!this.#routesByNode) return DRIVER_ROUTES
-    const writes = this.#replicaWrites
-    if (writes === undefined) return (ctx) => this.#select(ctx, scope, WRITE_SELECTOR, undefined)
-    return (ctx) => {
-      const picked = this.#select(ctx, scope, WRITE_SELECTOR, undefined)
-      if (typeof picked === 'string') {
-        writes.checkSatisfiable(wc)
-        return picked
-      }
-      return picked.then((node) => {
-        writes.checkSatisfiable(wc)
-        return node
-      })
-    }
-  }
-
   #writeAttempt<T>(
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
@@ -330,6 +320,19 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     }
     return (node, ctx) =>
       writes.attempt(targetOf(node, intent, ctx), ctx, scope, fn, intent.writeConcern, session)
+  }
+
+  /** Where a session's read prefers to go: nodes that have its last write (replica waits). */
+  #prefer(token: CausalToken | null): ((node: NodeDescription) => boolean) | undefined {
+    const causal = this.#causal
+    if (token === null || causal === undefined) return undefined
+    return (node) => causal.covers(node, token)
+  }
+
+  /** A timeout before any attempt says why no node could serve the call (see `explainTimeout`). */
+  #explained(error: unknown, selector: NodeSelector): unknown {
+    if (!this.#routesByNode) return error
+    return explainTimeout(error, this.#topology.description, selector)
   }
 
   /** The call's deadline, absolute on the monotonic clock. */
@@ -348,6 +351,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
       })
     }
     const scope = new CallScope(this.#clock, deadlineMS, signal)
+    // A pending call keeps the process alive (every timer of ours is unref'd, and while a call
+    // waits for a node no socket may be open); an idle client does not.
+    if (this.#calls.size === 0) this.#releaseHold = this.#clock.hold?.()
     this.#calls.add(scope)
     return scope
   }
@@ -355,29 +361,10 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   #closeCall(scope: CallScope): void {
     this.#calls.delete(scope)
     scope.dispose()
-  }
-
-  /**
-   * Selects the node for one attempt: at once from the current description when a node qualifies
-   * (the common case, no signal or timer needed), else by waiting for the topology to change.
-   */
-  #select(
-    ctx: AttemptContext,
-    scope: CallScope,
-    selector: NodeSelector,
-    prefer: ((node: NodeDescription) => boolean) | undefined,
-  ): NodeAddress | Promise<NodeAddress> {
-    const request = this.#selection.request(selector, ctx.deprioritized, prefer)
-    const chosen = selectNow(this.#topology.description, this.#clock, request)
-    if (chosen !== undefined) return chosen.address
-    return selectNode(this.#topology, this.#clock, {
-      ...request,
-      untilMS: Math.min(
-        scope.deadlineMS,
-        this.#clock.monotonicMS() + this.#options.serverSelectionTimeoutMS,
-      ),
-      signal: ctx.signal,
-    }).then((node) => node.address)
+    if (this.#calls.size === 0) {
+      this.#releaseHold?.()
+      this.#releaseHold = undefined
+    }
   }
 
   #noteFailure(node: NodeAddress | undefined, error: ReplicaKitError): void {
@@ -388,6 +375,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
     }
   }
 }
+
+/** The call options of "any node that can serve a read" ({@link ReplicaKitClient.connect}). */
+const ANY_NODE: CallOptions = Object.freeze({ readPreference: 'nearest' })
 
 /** The `select` of a call the driver routes: no node to choose. */
 const DRIVER_ROUTES = (): Target => undefined

@@ -1,4 +1,6 @@
-import { ErrorCode, ErrorLabel, ServerSelectionError } from '../errors/errors.js'
+import { isConfigurationRefused } from '../errors/classify.js'
+import { ConfigError, ErrorCode, ErrorLabel, ServerSelectionError } from '../errors/errors.js'
+import type { ReplicaKitError } from '../errors/errors.js'
 import { pickInWindow, selectNodes } from '../selection/server-selection.js'
 import type { NodeSelector } from '../selection/server-selection.js'
 import type { NodeAddress } from '../topology/node-address.js'
@@ -139,12 +141,37 @@ export async function selectNode(
     const description = topology.description
     const chosen = selectNow(description, clock, request)
     if (chosen !== undefined) return chosen
+    // Every node refused the credentials or the database: no wait can help.
+    const refused = configurationRefused(description)
+    if (refused !== undefined) throw refused
 
     const remainingMS = request.untilMS - clock.monotonicMS()
     if (remainingMS <= 0) throw selectionTimeoutError(description, request.selector)
     topology.requestCheck()
     await topology.waitForDescriptionChange({ signal: request.signal, timeoutMS: remainingMS })
   }
+}
+
+/**
+ * The error to fail a selection with at once when every node has been tried and failed, and at least
+ * one refused this client's configuration (wrong credentials, a missing database): the others are
+ * unreachable, so waiting cannot help. `undefined` while any node is usable or not yet tried.
+ */
+function configurationRefused(description: TopologyDescription): ReplicaKitError | undefined {
+  let refusal: ReplicaKitError | undefined
+  for (const node of description.nodes.values()) {
+    const error = node.error
+    if (error === null) return undefined // answering, or not tried yet
+    if (refusal === undefined && isConfigurationRefused(error)) refusal = error
+  }
+  if (refusal === undefined) return undefined
+  return new ConfigError(`every reachable node refused this client: ${refusal.message}`, {
+    code: refusal.code,
+    labels: [ErrorLabel.NoWritesPerformed],
+    cause: refusal,
+    ...(refusal.node === undefined ? {} : { node: refusal.node }),
+    ...(refusal.nativeCode === undefined ? {} : { nativeCode: refusal.nativeCode }),
+  })
 }
 
 function splitBrainError(description: TopologyDescription): ServerSelectionError {
@@ -156,14 +183,15 @@ function splitBrainError(description: TopologyDescription): ServerSelectionError
   )
 }
 
-function selectionTimeoutError(
+/** Why no node qualifies for `selector` now: the selection timeout error, with the topology. @internal */
+export function selectionTimeoutError(
   description: TopologyDescription,
   selector: NodeSelector,
 ): ServerSelectionError {
   const wanted =
     selector.kind === 'write'
-      ? 'a writable primary'
-      : `a node for readPreference=${selector.readPreference.mode}` +
+      ? 'no writable primary found'
+      : `no node found for readPreference=${selector.readPreference.mode}` +
         (selector.readPreference.tags !== undefined
           ? ` with tags ${JSON.stringify(selector.readPreference.tags)}`
           : '') +
@@ -174,7 +202,7 @@ function selectionTimeoutError(
     .map((n) => `${n.address} ${n.state}${n.error === null ? '' : ` (${n.error.message})`}`)
     .join('; ')
   return new ServerSelectionError(
-    `no node found for ${wanted} before the selection timeout; topology ${description.type}: ` +
+    `${wanted} before the selection timeout; topology ${description.type}: ` +
       `${nodes === '' ? 'no nodes' : nodes}. Check that the nodes are up and the read preference can be met, ` +
       'or raise serverSelectionTimeoutMS/timeoutMS',
     // No node was chosen, so nothing was sent.

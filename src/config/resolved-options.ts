@@ -65,4 +65,3 @@ export interface ResolvedOptions extends CoreOptions {
   /** Lenient mode (`strict: false`) only: the URI options that were ignored, and why. */
   readonly warnings: readonly string[]
 }
-

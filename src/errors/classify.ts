@@ -67,6 +67,8 @@ const NEVER_RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.NotSupported,
   // Wrong credentials stay wrong (the retryable-reads spec does not retry auth errors).
   ErrorCode.AuthenticationFailed,
+  // A missing database does not appear by retrying.
+  ErrorCode.UnknownDatabase,
   // Split brain needs an operator; writes are refused until then (docs/errors.md: SPLIT_BRAIN).
   ErrorCode.SplitBrain,
   // A write concern error means the write *was* applied: re-running it would apply it twice.
@@ -114,6 +116,24 @@ const NODE_STATE_CHANGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   // SDAM does not mark a server Unknown on an operation timeout. An adapter that knows the handshake
   // itself timed out adds the NodeStateChange label.
 ])
+
+/**
+ * Codes with which a node refuses this client's configuration (credentials, database): waiting for
+ * the node to recover does not help, an operator must act.
+ */
+const REFUSED_CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.AuthenticationFailed,
+  ErrorCode.UnknownDatabase,
+])
+
+/**
+ * Whether a node that failed a probe or a connection with `error` refuses this client's configuration
+ * (wrong credentials, a missing database) rather than being down: the selection stops waiting when
+ * every node says so, and the monitor backs off instead of logging in twice a second.
+ */
+export function isConfigurationRefused(error: ReplicaKitError): boolean {
+  return REFUSED_CONFIGURATION_CODES.has(error.code)
+}
 
 /** Options of {@link canRetryWrite}. */
 export interface WriteRetryOptions {

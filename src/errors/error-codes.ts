@@ -17,6 +17,8 @@ export const ErrorCode = {
   NetworkError: 'NETWORK_ERROR',
   /** The server refused the credentials. */
   AuthenticationFailed: 'AUTHENTICATION_FAILED',
+  /** The database (MySQL schema, Cassandra keyspace) named in the connection string does not exist. */
+  UnknownDatabase: 'UNKNOWN_DATABASE',
   /** The call's deadline (`timeoutMS`) passed before it finished. */
   OperationTimeout: 'OPERATION_TIMEOUT',
   /** Opening a connection took longer than `connectTimeoutMS`. */

@@ -275,8 +275,11 @@ class RetryLoop<T> {
   #selectionFailed(error: unknown): unknown {
     const reason = this.#scope.endReason
     if (reason !== undefined) return this.#ended(reason)
-    if (!isReplicaKitError(error) || this.#errors.length === 0) return error
-    return this.#scope.remainingMS() <= 0 ? this.#ended('deadline') : this.#failure()
+    if (!isReplicaKitError(error)) return error
+    // A selection that gave up at the deadline (its bound was the deadline) is the deadline's end:
+    // the same code whichever of the two timers fired first, with the selection's reason as cause.
+    if (this.#scope.remainingMS() <= 0) return this.#ended('deadline', error)
+    return this.#errors.length === 0 ? error : this.#failure()
   }
 
   /** p-retry's `onFailedAttempt`: remember the error and tell the caller (retried or not). */
@@ -333,15 +336,15 @@ class RetryLoop<T> {
       : chosen
   }
 
-  #ended(reason: EndReason): TimeoutError {
+  /**
+   * The error of a call ended by its deadline or an abort. Its cause is the last attempt's error;
+   * with no attempt made, `why` (e.g. the selection's reason) or the abort's cause.
+   */
+  #ended(reason: EndReason, why?: ReplicaKitError): TimeoutError {
     const errors = this.#errors
     const kind = this.#call.kind
     const cause =
-      errors.length > 0
-        ? this.#failure()
-        : reason === 'aborted'
-          ? this.#scope.abortCause
-          : undefined
+      errors.length > 0 ? this.#failure() : reason === 'aborted' ? this.#scope.abortCause : why
     const labels: ErrorLabel[] = []
     if (kind === 'write') {
       if (this.#attemptInFlight || errors.some(isUnknownOutcome))

@@ -1,3 +1,4 @@
+import { isConfigurationRefused } from '../errors/classify.js'
 import { ErrorCode } from '../errors/error-codes.js'
 import {
   ClientClosedError,
@@ -23,6 +24,9 @@ export type ProbeFunction = (
   address: NodeAddress,
   options: ProbeCallOptions,
 ) => Promise<ProbeResult>
+
+/** The longest wait between two probes of a node that refuses the client's credentials, ms. */
+export const MAX_REFUSAL_BACKOFF_MS = 60_000
 
 /** The minimum time between two checks of one node, ms (SDAM: 500, not configurable). */
 export const MIN_HEARTBEAT_FREQUENCY_MS = 500
@@ -57,6 +61,8 @@ export interface MonitorOptions {
 export class Monitor {
   readonly #options: MonitorOptions
   readonly #minGapMS: number
+  /** Probes in a row that the node refused (credentials, database): the backoff grows with them. */
+  #refusals = 0
   readonly #rtt = new RttSampler()
   #timer: ClockTimer | null = null
   #timerDueMS: number | null = null
@@ -125,7 +131,20 @@ export class Monitor {
   #earliestDelayMS(): number {
     if (this.#lastCheckStartMS === null) return 0
     const sinceMS = this.#options.clock.monotonicMS() - this.#lastCheckStartMS
-    return Math.max(0, this.#minGapMS - sinceMS)
+    // A node that refuses this client's credentials or database is not asked again on request:
+    // only as its backoff allows (a login attempt twice a second would flood its logs).
+    const gapMS = this.#refusals > 0 ? this.#refusalDelayMS() : this.#minGapMS
+    return Math.max(0, gapMS - sinceMS)
+  }
+
+  /**
+   * The wait after the n-th refusal in a row: `heartbeatFrequencyMS`, doubling per refusal, at most
+   * {@link MAX_REFUSAL_BACKOFF_MS} (and never less than the heartbeat).
+   */
+  #refusalDelayMS(): number {
+    const heartbeatMS = this.#options.heartbeatFrequencyMS
+    const backoffMS = heartbeatMS * 2 ** Math.max(0, this.#refusals - 1)
+    return Math.max(heartbeatMS, Math.min(backoffMS, MAX_REFUSAL_BACKOFF_MS))
   }
 
   #schedule(delayMS: number): void {
@@ -165,14 +184,23 @@ export class Monitor {
       if (this.#closed) return
       const durationMS = clock.monotonicMS() - startMS
       const averageRttMS = this.#rtt.addSample(result.roundTripTimeMS ?? durationMS)
+      this.#refusals = 0
       safely(() => {
         this.#options.onSucceeded(result, durationMS, averageRttMS)
       })
     } catch (cause: unknown) {
       if (this.#closed) return
-      // SDAM: after a known node fails, check again at once instead of sleeping (one retry only:
-      // the node is Unknown now, so a second failure waits the full interval).
-      if (this.#reportFailure(cause, clock.monotonicMS() - startMS)) nextDelayMS = 0
+      const { wasKnown, error } = this.#reportFailure(cause, clock.monotonicMS() - startMS)
+      if (isConfigurationRefused(error)) {
+        // Wrong credentials or a missing database: back off instead of logging in again at once.
+        this.#refusals++
+        nextDelayMS = this.#refusalDelayMS()
+      } else {
+        this.#refusals = 0
+        // SDAM: after a known node fails, check again at once instead of sleeping (one retry only:
+        // the node is Unknown now, so a second failure waits the full interval).
+        if (wasKnown) nextDelayMS = 0
+      }
     } finally {
       this.#inFlight = null
       if (!this.#closed) {
@@ -189,8 +217,11 @@ export class Monitor {
     return this.#checkRequested
   }
 
-  /** Reports a failed probe; returns whether the node was known before it. */
-  #reportFailure(cause: unknown, durationMS: number): boolean {
+  /** Reports a failed probe; returns whether the node was known before it, and the error. */
+  #reportFailure(
+    cause: unknown,
+    durationMS: number,
+  ): { readonly wasKnown: boolean; readonly error: ReplicaKitError } {
     const { address } = this.#options
     const error = isReplicaKitError(cause)
       ? cause
@@ -207,7 +238,7 @@ export class Monitor {
     safely(() => {
       this.#options.onFailed(error, durationMS)
     })
-    return wasKnown
+    return { wasKnown, error }
   }
 
   #probeWithTimeout(): Promise<ProbeResult> {

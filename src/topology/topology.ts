@@ -232,9 +232,7 @@ export class Topology {
         this.#emitter.emit('nodeClosed', new NodeClosedEvent(address))
       }
       this.#emitter.emit('topologyChanged', new TopologyChangedEvent(previous, this.#description))
-      const primary = primaryAddress(previous)
-      if (primary !== null)
-        this.#emitter.emit('primaryChanged', new PrimaryChangedEvent(primary, null))
+      // No primaryChanged: closing the client does not change the cluster's primary.
       this.#emitter.emit('topologyClosed', new TopologyClosedEvent())
     }
     this.#closing = Promise.all(closes).then(() => undefined)

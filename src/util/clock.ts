@@ -11,6 +11,12 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): ClockTimer
   /** Cancels a timer from {@link Clock.setTimeout}. */
   clearTimeout(timer: ClockTimer): void
+  /**
+   * Keeps the process alive until the returned function is called (a call is pending: its timers
+   * alone, being unref'd, would let the process exit in the middle of it). Optional: a fake clock
+   * has nothing to keep alive.
+   */
+  hold?(): () => void
 }
 
 /** An opaque timer handle. */
@@ -30,4 +36,18 @@ export const systemClock: Clock = Object.freeze({
   clearTimeout(timer: ClockTimer): void {
     globalThis.clearTimeout(timer as unknown as NodeJS.Timeout)
   },
+  hold(): () => void {
+    // A ref'd timer that never fires keeps the event loop running; clearing it lets go.
+    const keepAlive = globalThis.setInterval(noop, LONGEST_INTERVAL_MS)
+    return () => {
+      globalThis.clearInterval(keepAlive)
+    }
+  },
 })
+
+/** The longest interval Node accepts, ms (2^31 - 1). */
+const LONGEST_INTERVAL_MS = 2 ** 31 - 1
+
+function noop(): void {
+  // nothing: the interval exists only to keep the process alive
+}
