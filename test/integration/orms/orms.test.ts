@@ -17,15 +17,24 @@ import knex from 'knex'
 import { DataSource, EntitySchema } from 'typeorm'
 import { DataTypes, QueryTypes, Sequelize } from 'sequelize'
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
-import { MysqlPoolError, createPool, mysqlDriver } from 'replicakit/mysql'
+import { createPool, mysqlDriver } from 'replicakit/mysql'
 import type { MysqlPool, MysqlPoolOptions } from 'replicakit/mysql'
 import { ErrorCode } from '../../../src/index.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
+import {
+  ORM_OPTIONS,
+  appSessions,
+  credentials,
+  hosts,
+  isEnded,
+  onReplicasOnly,
+  openPool,
+  ready,
+} from './orm-fixtures.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
 
 let cluster: MysqlCluster
-const QUERY = 'readPreference=secondary&w=3&heartbeatFrequencyMS=500'
-const OPTIONS = { readPreference: 'secondary', w: 3, heartbeatFrequencyMS: 500 } as const
+const OPTIONS = ORM_OPTIONS
 
 beforeAll(async () => {
   cluster = await startMysqlCluster({ nodes: 3 })
@@ -40,76 +49,13 @@ afterAll(async () => {
   await cluster.stop()
 })
 
-/** `host` as mysql2 takes it, listing every member (`h:p,h:p,h:p`). */
-function hosts(): string {
-  return cluster.nodes.map((n) => `${n.host}:${String(n.port)}`).join(',')
-}
-
-function credentials(): { user: string; password: string; database: string } {
-  return { user: cluster.appUser, password: cluster.appPassword, database: 'appdb' }
-}
-
-/** A pool on the cluster whose reads go to replicas and whose writes wait for all three nodes. */
-async function openPool(): Promise<MysqlPool> {
-  return ready(createPool(`${cluster.uri}?${QUERY}`))
-}
-
-/** Waits until the pool's client knows the primary and both replicas. */
-async function ready(pool: MysqlPool): Promise<MysqlPool> {
-  await expect
-    .poll(
-      () =>
-        pool.client
-          .topology()
-          .nodes.map((n) => n.state)
-          .sort(),
-      { timeout: 20_000 },
-    )
-    .toEqual(['PRIMARY', 'SECONDARY', 'SECONDARY'])
-  return pool
-}
-
-/**
- * Whether `times` plain reads all ran on replicas (server ids 2 and 3; the primary is 1). Which
- * replica serves each is the selection's choice, so only "never the primary" is asserted.
- */
-async function onReplicasOnly(read: () => Promise<number>, times = 6): Promise<boolean> {
-  for (let i = 0; i < times; i++) {
-    const id = await read()
-    if (id !== 2 && id !== 3) return false
-  }
-  return true
-}
-
-/** Whether a pool was ended: a new connection fails with CLIENT_CLOSED. */
-async function isEnded(pool: MysqlPool): Promise<boolean> {
-  const error = await pool.getConnection().then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  return error instanceof MysqlPoolError && error.code === ErrorCode.ClientClosed
-}
-
-/** The sessions the application user still has open on every node (monitoring included). */
-async function appSessions(): Promise<number> {
-  let total = 0
-  for (const node of cluster.nodes) {
-    const rows = await cluster.adminQuery(
-      node.name,
-      `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = '${cluster.appUser}'`,
-    )
-    total += Number(rows[0]?.['n'])
-  }
-  return total
-}
-
 describe('Kysely', () => {
   interface Db {
     kysely_items: { id: number; v: string | null; sid: number | null }
   }
 
   it('CRUD, rollback, reads on replicas, writes on the primary, destroy() ends the pool', async () => {
-    const pool = await openPool()
+    const pool = await openPool(cluster)
     const db = new Kysely<Db>({ dialect: new MysqlDialect({ pool }) })
     await db.insertInto('kysely_items').values({ id: 1, v: 'a' }).execute()
     expect(await db.selectFrom('kysely_items').selectAll().execute()).toEqual([
@@ -149,7 +95,7 @@ describe('Drizzle', () => {
   })
 
   it('CRUD, rollback, reads on replicas, writes on the primary, $client.end() ends the pool', async () => {
-    const pool = await openPool()
+    const pool = await openPool(cluster)
     const db = drizzle({ client: pool as unknown as Pool })
     await db.insert(items).values({ id: 1, v: 'a' })
     expect(await db.select().from(items)).toEqual([{ id: 1, v: 'a', sid: null }])
@@ -183,7 +129,7 @@ describe('Drizzle', () => {
 
 describe('Knex', () => {
   it('CRUD, rollback, reads on replicas, writes on the primary; destroy() leaves the pool to its owner', async () => {
-    const pool = await openPool()
+    const pool = await openPool(cluster)
     const db = knex({ client: 'mysql2', connectionPool: pool })
     await db('knex_items').insert({ id: 1, v: 'a' })
     expect(await db('knex_items').select('id', 'v')).toEqual([{ id: 1, v: 'a' }])
@@ -246,7 +192,7 @@ describe('TypeORM', () => {
           return pool
         },
       },
-      host: hosts(),
+      host: hosts(cluster),
       username: cluster.appUser,
       password: cluster.appPassword,
       database: 'appdb',
@@ -295,7 +241,7 @@ describe('Sequelize', () => {
     const sequelize = new Sequelize({
       dialect: 'mysql',
       dialectModule: mysqlDriver,
-      host: hosts(),
+      host: hosts(cluster),
       username: cluster.appUser,
       password: cluster.appPassword,
       database: 'appdb',
@@ -349,7 +295,7 @@ describe('Sequelize', () => {
 
     await sequelize.close()
     // Every pool the driver module opened is ended: no session of the application user is left.
-    await expect.poll(appSessions, { timeout: 20_000 }).toBe(0)
+    await expect.poll(() => appSessions(cluster), { timeout: 20_000 }).toBe(0)
   })
 })
 
@@ -357,8 +303,8 @@ describe('mysql2 users', () => {
   it('bring their settings: a config object with mysql2 options reaches the connections', async () => {
     const pool = await ready(
       createPool({
-        host: hosts(),
-        ...credentials(),
+        host: hosts(cluster),
+        ...credentials(cluster),
         ...OPTIONS,
         dateStrings: true,
         supportBigNumbers: true,
