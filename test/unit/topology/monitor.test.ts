@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { ErrorCode } from '../../../src/errors/error-codes.js'
-import { NetworkError } from '../../../src/errors/errors.js'
+import { ConfigError, NetworkError } from '../../../src/errors/errors.js'
 import type { ReplicaKitError } from '../../../src/errors/errors.js'
 import { Monitor } from '../../../src/topology/monitor.js'
 import type { MonitorOptions } from '../../../src/topology/monitor.js'
@@ -217,5 +217,45 @@ describe('createFakeClock', () => {
     }, 10)
     clock.advance(25)
     expect(at).toEqual([10, 20])
+  })
+})
+
+describe('Monitor: a node that refuses the credentials', () => {
+  const authRefused = (): ConfigError =>
+    new ConfigError('access denied (1045)', {
+      code: ErrorCode.AuthenticationFailed,
+      node: 'a:1',
+      nativeCode: 1045,
+    })
+
+  it('backs off, doubling from heartbeatFrequencyMS up to a minute, and ignores requests meanwhile', async () => {
+    // The node was known (a success first), so a plain failure would be re-checked at once.
+    const { clock, monitor, times } = setup((n) => (n === 1 ? OK : { error: authRefused() }), {
+      heartbeatFrequencyMS: 1_000,
+    })
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(1_000) // second probe: refused
+    for (let i = 0; i < 20; i++) {
+      monitor.requestCheck() // a waiting selection asks again and again
+      await clock.advanceAsync(500)
+    }
+    await clock.advanceAsync(200_000)
+    const at = times()
+    const gaps = at.slice(2).map((t, i) => t - (at[i + 1] ?? 0))
+    expect(gaps.slice(0, 7)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000])
+    expect(Math.max(...gaps)).toBe(60_000)
+    await monitor.close()
+  })
+
+  it('probes at the normal pace again once the node accepts', async () => {
+    const { clock, monitor, times } = setup((n) => (n <= 3 ? { error: authRefused() } : OK), {
+      heartbeatFrequencyMS: 1_000,
+    })
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(20_000)
+    const at = times()
+    // refused at 0, 1 000 (+1 s), 3 000 (+2 s); accepted at 7 000 (+4 s); then every second.
+    expect(at.slice(0, 6)).toEqual([0, 1_000, 3_000, 7_000, 8_000, 9_000])
+    await monitor.close()
   })
 })
