@@ -18,9 +18,10 @@ export const CONNECTION_FIELDS = [
   '_command',
   '_fatalError',
   '_protocolError',
-  '_closing',
   'addCommand',
 ] as const
+/** Set only once a connection closes (so checked in mysql2's source, not on a live object). */
+export const CLOSING_FIELD = '_closing'
 /** Set from the server's handshake (true for MariaDB). */
 export const HANDSHAKE_FIELDS = ['_isMariaDB'] as const
 

@@ -20,25 +20,7 @@ import type {
   ReplicaKitError,
 } from '../../../src/index.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
-
-/** The mysql2 internals that tell a broken connection (as the adapter's own `release` reads them). */
-interface CoreConnectionState {
-  readonly stream?: { readonly destroyed?: boolean }
-  readonly _fatalError?: unknown
-  readonly _protocolError?: unknown
-  readonly _closing?: boolean
-}
-
-function isBroken(conn: MysqlConnection): boolean {
-  const core = (conn as unknown as { connection?: CoreConnectionState }).connection
-  return (
-    core === undefined ||
-    core._fatalError != null ||
-    core._protocolError != null ||
-    core._closing === true ||
-    core.stream?.destroyed === true
-  )
-}
+import { isBrokenConnection } from '../mysql-sockets.js'
 
 /**
  * One pool connection's hold on a physical primary connection. Created unheld; the first statement
@@ -109,7 +91,7 @@ export class PrimaryLease {
   /** The client is done with one statement: keep the connection unless it broke. @internal */
   returned(conn: MysqlConnection, destroy: boolean): void {
     if (this.#ended || conn !== this.#conn) return
-    if (!destroy && !isBroken(conn)) return
+    if (!destroy && !isBrokenConnection(conn)) return
     this.#conn = undefined
     this.#lost = new OperationError(
       `the session this pool connection held on mysql node ${this.#node ?? '?'} was lost; ` +
