@@ -2,7 +2,7 @@
  * The backends of the conformance suite: each gives the suite a way to connect and a few
  * backend-specific statements (insert a row, look one up, send one the server rejects). The same
  * behaviour suite (`client-behaviour.test.ts`) runs over every entry, in the style of kysely's
- * `for (const dialect of DIALECTS)`. MongoDB and Cassandra join here as their adapters land.
+ * `for (const dialect of DIALECTS)`.
  */
 import type { RowDataPacket } from 'mysql2/promise'
 import { connect as connectMongodb } from 'replicakit/mongodb'
@@ -12,6 +12,9 @@ import type { MysqlConnection } from 'replicakit/mysql'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
+import { connect as connectCassandra } from 'replicakit/cassandra'
+import type { CassandraConnection } from 'replicakit/cassandra'
+import { useCassandraRing } from '../../clusters/cassandra-fixture.js'
 import { startMongoSim } from '../../clusters/mongo-sim.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
 import { FakeCluster } from '../../fixtures/fake-adapter.js'
@@ -28,6 +31,13 @@ export interface ConformanceTarget<Conn> {
   exists(conn: Conn, id: string): Promise<boolean>
   /** Sends a statement the server rejects (a syntax error or a bad command). */
   rejected(conn: Conn): Promise<unknown>
+  /**
+   * How members look: `'replica-set'` (one primary, the rest secondaries) or `'ring'` (masterless
+   * peers, no primary). Default `'replica-set'`.
+   */
+  readonly shape?: 'replica-set' | 'ring'
+  /** Whether sessions give read-your-writes (else a session option is refused). Default true. */
+  readonly causalSessions?: boolean
   tearDown(): Promise<void>
 }
 
@@ -141,4 +151,41 @@ const MONGODB: ConformanceBackend = {
   },
 }
 
-export const BACKENDS: readonly ConformanceBackend[] = [MYSQL, MONGODB, FAKE_DRIVER]
+/**
+ * Cassandra on the run's shared real ring (4 nodes: dc1 = 3, dc2 = 1, keyspace RF dc1:3 dc2:1):
+ * masterless, so no primary; `w` maps to consistency levels (3 = THREE, the dc1 replicas).
+ */
+const CASSANDRA: ConformanceBackend = {
+  name: 'cassandra (real 4-node ring)',
+  async setUp() {
+    const shared = await useCassandraRing()
+    await shared.ring?.ensureAllUp()
+    const open = (options?: ClientOptions) =>
+      connectCassandra(shared.uri, { ...SHARED, timeoutMS: 20_000, ...options })
+    const admin = await open()
+    await admin.write((c) =>
+      c.execute('CREATE TABLE IF NOT EXISTS conformance (id text PRIMARY KEY)'),
+    )
+    await admin.close()
+    const target: ConformanceTarget<CassandraConnection> = {
+      members: 3,
+      shape: 'ring',
+      causalSessions: false,
+      connect: open,
+      async insert(conn, id) {
+        await conn.execute('INSERT INTO conformance (id) VALUES (?)', [id], { prepare: true })
+      },
+      async exists(conn, id) {
+        const rs = await conn.execute('SELECT id FROM conformance WHERE id = ?', [id], {
+          prepare: true,
+        })
+        return rs.rowLength > 0
+      },
+      rejected: (conn) => conn.execute('SELEC 1'),
+      tearDown: () => Promise.resolve(), // the ring is the run's, released when the run ends
+    }
+    return target
+  },
+}
+
+export const BACKENDS: readonly ConformanceBackend[] = [MYSQL, MONGODB, CASSANDRA, FAKE_DRIVER]
