@@ -15,6 +15,7 @@ import type {
 } from '../../../../../src/adapter.js'
 import type { ReplicaKitClient } from '../../../../../src/index.js'
 import { systemClock } from '../../../../../src/util/clock.js'
+import { targetOn } from '../../../../fixtures/call-target.js'
 import type { MysqlConnection } from '../../../../../adapters/mysql/mysql-adapter.js'
 import { MysqlPoolConnection } from '../../../../../adapters/mysql/pool/mysql-pool-connection.js'
 import { ConnectionLeases } from '../../../../../adapters/mysql/pool/mysql-pool-lease.js'
@@ -81,29 +82,13 @@ function setup() {
 
 const OPTS = { timeoutMS: 1000 }
 
-/** The target of a first attempt on `node`. */
-function at(node: string): CallTarget {
-  return {
-    node,
-    intent: {
-      kind: 'write',
-      readPreference: { mode: 'primary' },
-      writeConcern: {},
-      readConcern: {},
-      idempotent: false,
-    },
-    attempt: 1,
-    deprioritized: [],
-  }
-}
-
 describe('PrimaryLease', () => {
   it('borrows one connection on first use and lends the same one after', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    const first = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    const first = await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
     wrapped.release(first, false)
-    const second = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    const second = await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
     expect(second).toBe(first)
     expect(inner.acquire).toHaveBeenCalledTimes(1)
     expect(inner.released).toEqual([])
@@ -114,8 +99,8 @@ describe('PrimaryLease', () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
     const [a, b] = await Promise.all([
-      leases.within(lease, () => wrapped.acquire(at(A), OPTS)),
-      leases.within(lease, () => wrapped.acquire(at(A), OPTS)),
+      leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS)),
+      leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS)),
     ])
     expect(a).toBe(b)
     expect(inner.acquire).toHaveBeenCalledTimes(1)
@@ -124,9 +109,9 @@ describe('PrimaryLease', () => {
   it('refuses to follow the primary to another node (NOT_PRIMARY)', async () => {
     const { leases, wrapped } = setup()
     const lease = leases.create()
-    await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
     const error = await leases
-      .within(lease, () => wrapped.acquire(at(B), OPTS))
+      .within(lease, () => wrapped.acquire(targetOn(B), OPTS))
       .catch((e: unknown) => e)
     expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.NotPrimary)
     expect((error as Error).message).toContain(A)
@@ -136,13 +121,13 @@ describe('PrimaryLease', () => {
     for (const breakIt of ['destroy', 'fatal'] as const) {
       const { inner, leases, wrapped } = setup()
       const lease = leases.create()
-      const conn = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+      const conn = await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
       if (breakIt === 'fatal') (conn as unknown as FakeConn).connection._fatalError = new Error('x')
       wrapped.release(conn, breakIt === 'destroy')
       expect(inner.released).toEqual([{ id: 1, destroy: true }])
       expect(lease.isLost).toBe(true)
       const error = await leases
-        .within(lease, () => wrapped.acquire(at(A), OPTS))
+        .within(lease, () => wrapped.acquire(targetOn(A), OPTS))
         .catch((e: unknown) => e)
       expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.OperationFailed)
       expect(inner.acquire).toHaveBeenCalledTimes(1)
@@ -152,13 +137,13 @@ describe('PrimaryLease', () => {
   it('end() gives the connection back once; late releases and acquires are refused', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    const conn = await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    const conn = await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
     lease.end(false)
     lease.end(true)
     wrapped.release(conn, false) // a statement that was still running finishes
     expect(inner.released).toEqual([{ id: 1, destroy: false }])
     const error = await leases
-      .within(lease, () => wrapped.acquire(at(A), OPTS))
+      .within(lease, () => wrapped.acquire(targetOn(A), OPTS))
       .catch((e: unknown) => e)
     expect(isReplicaKitError(error) && error.code).toBe(ErrorCode.OperationFailed)
   })
@@ -167,7 +152,7 @@ describe('PrimaryLease', () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
     const pending = leases
-      .within(lease, () => wrapped.acquire(at(A), OPTS))
+      .within(lease, () => wrapped.acquire(targetOn(A), OPTS))
       .catch((e: unknown) => e)
     lease.end(false)
     expect(isReplicaKitError(await pending)).toBe(true)
@@ -177,9 +162,9 @@ describe('PrimaryLease', () => {
   it('passes acquire and release straight through outside a lease, even when called from one', async () => {
     const { inner, leases, wrapped } = setup()
     const lease = leases.create()
-    await leases.within(lease, () => wrapped.acquire(at(A), OPTS))
+    await leases.within(lease, () => wrapped.acquire(targetOn(A), OPTS))
     const plain = await leases.within(lease, () =>
-      leases.outside(() => wrapped.acquire(at(A), OPTS)),
+      leases.outside(() => wrapped.acquire(targetOn(A), OPTS)),
     )
     wrapped.release(plain, false)
     expect(inner.acquire).toHaveBeenCalledTimes(2)
@@ -304,7 +289,7 @@ describe('MysqlPoolConnection routing', () => {
     const run =
       (kind: 'read' | 'write', node: string) =>
       async (fn: (conn: MysqlConnection) => Promise<[QueryResult, FieldPacket[]]>) => {
-        const conn = await s.wrapped.acquire(at(node), OPTS)
+        const conn = await s.wrapped.acquire(targetOn(node), OPTS)
         if (failing) {
           failing = false
           s.wrapped.release(conn, true)
@@ -402,7 +387,7 @@ describe('MysqlPool', () => {
     const run =
       (kind: 'read' | 'write') =>
       async (fn: (conn: MysqlConnection) => Promise<[QueryResult, FieldPacket[]]>) => {
-        const conn = await s.wrapped.acquire(at(A), OPTS)
+        const conn = await s.wrapped.acquire(targetOn(A), OPTS)
         try {
           const result = await fn(conn)
           calls.push(`${kind} ${(conn as unknown as FakeConn).sent.at(-1) ?? ''}`)
