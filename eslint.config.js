@@ -7,7 +7,15 @@ import tseslint from 'typescript-eslint'
 const DRIVERS = ['mongodb', 'mysql2', 'mysql2/*', 'cassandra-driver']
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cluster/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.cluster/**',
+      'coverage/**',
+      '.dependency-cruiser.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

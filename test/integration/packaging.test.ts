@@ -107,7 +107,11 @@ describe('the packed package', () => {
     ])
     // The optional peer driver, from the repository's own install (after `npm install`, which would
     // prune it as extraneous).
-    await symlink(join(REPO_ROOT, 'node_modules', 'mysql2'), join(app, 'node_modules', 'mysql2'))
+    // The drivers are optional peer dependencies: link the ones the entry points load (their own
+    // dependencies resolve from the repository's node_modules, where the links point).
+    for (const driver of ['mysql2', 'mongodb', 'cassandra-driver']) {
+      await symlink(join(REPO_ROOT, 'node_modules', driver), join(app, 'node_modules', driver))
+    }
   }, 2 * STEP_TIMEOUT_MS)
 
   afterAll(async () => {
@@ -132,7 +136,9 @@ describe('the packed package', () => {
     ) as Record<string, string[]>
     expect(keys['replicakit']).toEqual(expect.arrayContaining(['connect', 'isReplicaKitError']))
     expect(keys['replicakit/mysql']).toEqual(expect.arrayContaining(['connect', 'createPool']))
-    // The MongoDB and Cassandra entry points are stubs for now: they only have to load.
+    for (const backend of ['replicakit/mongodb', 'replicakit/cassandra']) {
+      expect(keys[backend]).toEqual(expect.arrayContaining(['connect', 'createAdapter']))
+    }
     expect(Object.keys(keys).sort()).toEqual([...ENTRY_POINTS].sort())
   })
 

@@ -151,9 +151,12 @@ describe('ReplicaKitClient with a driver that discovers and routes', () => {
 
   it('refuses an adapter that lacks what its capabilities name', () => {
     const cluster = new FakeCluster({ [A]: 'primary' })
-    const { start: _start, ...withoutStart } = createFakeDriverAdapter(cluster)
+    const withoutStart: Adapter<FakeConn> = {
+      ...createFakeDriverAdapter(cluster),
+      start: undefined,
+    }
     const resolved = resolveOptions(`mongodb://${A}/?replicaSet=fake`)
-    expect(() => new ReplicaKitClient(() => withoutStart as Adapter<FakeConn>, resolved)).toThrow(
+    expect(() => new ReplicaKitClient(() => withoutStart, resolved)).toThrow(
       /lacks what its capabilities name: start/,
     )
   })
