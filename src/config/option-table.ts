@@ -233,6 +233,13 @@ export const OPTION_TABLE = {
     description:
       "Bound on waiting for a replica to apply a session's writes before a causally consistent read; past it the read goes elsewhere.",
   }),
+  causalReads: oneOf(['pool', 'connection', 'none'], {
+    default: 'pool',
+    backends: MYSQL,
+    group: 'core',
+    description:
+      "createPool (replicakit/mysql) only: which earlier writes a replica read through the pool sees. pool = every write through the pool; connection = the same pool connection's own writes; none = no tracking (reads may be stale). See docs/orms.md.",
+  }),
   heartbeatTable: text({
     backends: MYSQL,
     group: 'core',

@@ -4,7 +4,11 @@
 import { EventEmitter } from 'node:events'
 import mysql from 'mysql2/promise'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
-import type { NodeAddress } from '../../../src/index.js'
+import type { NodeAddress, Session } from '../../../src/index.js'
+import { splitNodeAddress } from '../../../src/adapter.js'
+import { checkChangeUser, pingOn, settle } from './mysql-pool-session-ops.js'
+import type { ChangeUserOptions, ConnectionConfigView } from './mysql-pool-session-ops.js'
+import { parseKill } from './mysql-pool-kill.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { PrimaryLease } from './mysql-pool-lease.js'
 import { control, defer, dispatch, runStatement } from './mysql-pool-query.js'
@@ -20,6 +24,9 @@ import { StatementKind, statementKind } from '../mysql-statement-kind.js'
 
 /** `ROLLBACK` / `ROLLBACK WORK` on its own (not `ROLLBACK TO SAVEPOINT`). */
 const PLAIN_ROLLBACK = /^\s*rollback(\s+work)?\s*;?\s*$/i
+
+/** Asks for the session's identity: binds the connection to one session first. */
+const ASKS_IDENTITY = /\bconnection_id\s*\(\s*\)/i
 
 /** The OK packet a no-op `ROLLBACK` answers with (mysql2's `ResultSetHeader` fields). */
 const NOTHING_ROLLED_BACK = Object.freeze({
@@ -49,12 +56,44 @@ const NOTHING_ROLLED_BACK = Object.freeze({
  */
 export class MysqlPoolConnection extends EventEmitter {
   readonly #context: PoolContext
+  readonly #session: Session | undefined
   #lease: PrimaryLease | undefined
 
-  /** @internal Use `pool.getConnection()`. */
-  constructor(context: PoolContext) {
+  /**
+   * @internal Use `pool.getConnection()`. `session`: the causal session to use at level
+   * `connection` (the driver module's handles share one across their pinned spans).
+   */
+  constructor(context: PoolContext, session?: Session) {
     super()
     this.#context = context
+    this.#session = context.causal.sessionFor(session ?? context.causal.connectionSession())
+  }
+
+  /**
+   * mysql2's `threadId`: the server's id of the one physical session this connection is bound to,
+   * or `null` while it is not bound. It binds (pins to one primary session, see the class) on its
+   * first statement that is not a plain read, and on `SELECT CONNECTION_ID()`: a caller that asks
+   * for the session's identity (Kysely's query cancellation, an ORM's `KILL QUERY`) gets the session
+   * every later statement of this connection runs on, and a `KILL` of that id sent through the pool
+   * reaches it.
+   */
+  get threadId(): number | null {
+    return this.#lease?.threadId ?? null
+  }
+
+  /** The parts of mysql2's `connection.config` that ORMs read (`host`/`port`: the bound node, else the first member). */
+  get config(): ConnectionConfigView {
+    const options = this.#context.client.options
+    const { host, port } = splitNodeAddress(
+      this.#lease?.node ?? options.hosts[0] ?? 'localhost:3306',
+    )
+    return Object.freeze({
+      host,
+      port,
+      user: options.username ?? '',
+      database: options.database ?? '',
+      ...(options.driverOptions ?? {}),
+    })
   }
 
   /** The node this connection is pinned to, or `undefined` while it is not pinned (or not yet connected). */
@@ -134,6 +173,31 @@ export class MysqlPoolConnection extends EventEmitter {
     this.#lease = undefined
   }
 
+  /**
+   * mysql2's `ping`: on the bound session when there is one, else on a node the read preference
+   * allows. Promise or callback style.
+   */
+  ping(callback?: (error: MysqlPoolError | null) => void): Promise<void> {
+    const done = pingOn(this.#context, this.#lease)
+    if (callback !== undefined) settle(done, callback)
+    return done
+  }
+
+  /**
+   * mysql2's `changeUser`, where it is safe: a pool connection has no session of its own to change
+   * (its statements may run on any node's pooled sessions), so only the pool's own user and
+   * database are accepted (a no-op); anything else fails with `NOT_SUPPORTED`: create a pool with
+   * those credentials instead.
+   */
+  changeUser(
+    options: ChangeUserOptions,
+    callback?: (error: MysqlPoolError | null) => void,
+  ): Promise<void> {
+    const done = checkChangeUser(this.#context, options)
+    if (callback !== undefined) settle(done, callback)
+    return done
+  }
+
   /** Like `release()`, but closes the physical connection instead of returning it. */
   destroy(): void {
     this.#lease?.end(true)
@@ -171,9 +235,13 @@ export class MysqlPoolConnection extends EventEmitter {
       // rollback-after-error report the error that matters (say, a COMMIT of unknown outcome).
       return Promise.resolve([NOTHING_ROLLED_BACK, []])
     }
-    if (this.#lease === undefined && statementKind(statement.text) === StatementKind.Write) {
+    if (
+      this.#lease === undefined &&
+      parseKill(statement.text) === undefined &&
+      (statementKind(statement.text) === StatementKind.Write || ASKS_IDENTITY.test(statement.text))
+    ) {
       this.#lease = this.#context.leases.create()
     }
-    return runStatement(this.#context, statement, this.#lease)
+    return runStatement(this.#context, statement, this.#lease, [], this.#session)
   }
 }

@@ -85,5 +85,5 @@ export function createPool(
   }
   const leases = new ConnectionLeases()
   const client = createClient(leases.wrap(createMysqlAdapter), resolved)
-  return new MysqlPool(client, leases)
+  return new MysqlPool(client, leases, resolved.causalReads)
 }

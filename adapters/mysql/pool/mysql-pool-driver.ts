@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
 import { ClientClosedError, ErrorCode } from '../../../src/index.js'
+import type { Session } from '../../../src/index.js'
 import { MysqlPoolConnection } from './mysql-pool-connection.js'
 import { createPool } from './mysql-pool-create.js'
 import type { MysqlPoolOptions } from './mysql-pool-create.js'
@@ -64,6 +65,8 @@ export class MysqlDriverConnection extends EventEmitter {
   readonly #key: string
   readonly #shared: Shared | undefined
   readonly #settings: string[] = []
+  /** The causal session of this handle at level `connection` (its own writes). */
+  #session: Session | undefined
   #pinned: MysqlPoolConnection | undefined
   #forGood = false
   #closing = false
@@ -81,6 +84,7 @@ export class MysqlDriverConnection extends EventEmitter {
       }
       shared.users += 1
       this.#shared = shared
+      this.#session = shared.pool.context.causal.connectionSession()
       defer(() => this.emit('connect'))
     } catch (error: unknown) {
       this.#shared = undefined
@@ -191,7 +195,7 @@ export class MysqlDriverConnection extends EventEmitter {
     }
     const text = statement.text
     if (this.#pinned === undefined && PINS.test(text)) {
-      const pinned = new MysqlPoolConnection(shared.pool.context)
+      const pinned = new MysqlPoolConnection(shared.pool.context, this.#session)
       this.#pinned = pinned
       this.#forGood = PINS_FOR_GOOD.test(text)
       for (const sql of this.#settings) await pinned.query(sql)
@@ -210,7 +214,14 @@ export class MysqlDriverConnection extends EventEmitter {
         }
       }
     }
-    const result = await runStatement(shared.pool.context, statement, undefined, this.#settings)
+    const context = shared.pool.context
+    const result = await runStatement(
+      context,
+      statement,
+      undefined,
+      this.#settings,
+      context.causal.sessionFor(this.#session),
+    )
     if (SESSION_SETTING.test(text)) this.#settings.push(text)
     return result
   }

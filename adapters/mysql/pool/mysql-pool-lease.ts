@@ -21,6 +21,30 @@ import type {
 } from '../../../src/index.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
 import { isBrokenConnection } from '../mysql-sockets.js'
+import { forgetGtidReporting } from './mysql-pool-causal.js'
+
+/** The leases holding a session, by the session's server id (`CONNECTION_ID()`). */
+class BoundSessions {
+  readonly #byId = new Map<number, Set<PrimaryLease>>()
+
+  add(lease: PrimaryLease, threadId: number | null): void {
+    if (threadId === null) return
+    let leases = this.#byId.get(threadId)
+    if (leases === undefined) this.#byId.set(threadId, (leases = new Set()))
+    leases.add(lease)
+  }
+
+  delete(lease: PrimaryLease, threadId: number | null): void {
+    if (threadId === null) return
+    const leases = this.#byId.get(threadId)
+    leases?.delete(lease)
+    if (leases?.size === 0) this.#byId.delete(threadId)
+  }
+
+  get(threadId: number): PrimaryLease[] {
+    return [...(this.#byId.get(threadId) ?? [])]
+  }
+}
 
 /**
  * One pool connection's hold on a physical primary connection. Created unheld; the first statement
@@ -30,6 +54,7 @@ import { isBrokenConnection } from '../mysql-sockets.js'
 export class PrimaryLease {
   readonly #inner: () => Adapter<MysqlConnection>
   readonly #owners: WeakMap<MysqlConnection, PrimaryLease>
+  readonly #bound: BoundSessions
   #conn: MysqlConnection | undefined
   #node: NodeAddress | undefined
   #borrowing: Promise<unknown> | undefined
@@ -40,9 +65,16 @@ export class PrimaryLease {
   constructor(
     inner: () => Adapter<MysqlConnection>,
     owners: WeakMap<MysqlConnection, PrimaryLease>,
+    bound: BoundSessions,
   ) {
     this.#inner = inner
     this.#owners = owners
+    this.#bound = bound
+  }
+
+  /** The server's id of the held session (`CONNECTION_ID()`), or `null` before the first statement. */
+  get threadId(): number | null {
+    return this.#conn?.threadId ?? null
   }
 
   /** The node the held connection is on, or `undefined` before the first statement. */
@@ -82,6 +114,7 @@ export class PrimaryLease {
       this.#conn = conn
       this.#node = node
       this.#owners.set(conn, this)
+      this.#bound.add(this, conn.threadId)
       return conn
     } finally {
       this.#borrowing = undefined
@@ -92,6 +125,7 @@ export class PrimaryLease {
   returned(conn: MysqlConnection, destroy: boolean): void {
     if (this.#ended || conn !== this.#conn) return
     if (!destroy && !isBrokenConnection(conn)) return
+    this.#bound.delete(this, conn.threadId)
     this.#conn = undefined
     this.#lost = new OperationError(
       `the session this pool connection held on mysql node ${this.#node ?? '?'} was lost; ` +
@@ -102,6 +136,7 @@ export class PrimaryLease {
         ...(this.#node !== undefined ? { node: this.#node } : {}),
       },
     )
+    forgetGtidReporting(conn)
     this.#inner().release(conn, true)
   }
 
@@ -114,7 +149,10 @@ export class PrimaryLease {
     this.#ended = true
     const conn = this.#conn
     this.#conn = undefined
-    if (conn !== undefined) this.#inner().release(conn, destroy)
+    if (conn === undefined) return
+    this.#bound.delete(this, conn.threadId)
+    forgetGtidReporting(conn)
+    this.#inner().release(conn, destroy)
   }
 
   #movedError(node: NodeAddress): NodeStateError {
@@ -141,6 +179,7 @@ export class PrimaryLease {
 export class ConnectionLeases {
   readonly #storage = new AsyncLocalStorage<PrimaryLease>()
   readonly #owners = new WeakMap<MysqlConnection, PrimaryLease>()
+  readonly #bound = new BoundSessions()
   #inner: Adapter<MysqlConnection> | undefined
 
   /** Wraps an adapter factory so the adapter it makes serves leases. Call once, before the client exists. */
@@ -154,7 +193,12 @@ export class ConnectionLeases {
 
   /** A new, unheld lease. */
   create(): PrimaryLease {
-    return new PrimaryLease(() => this.#adapter(), this.#owners)
+    return new PrimaryLease(() => this.#adapter(), this.#owners, this.#bound)
+  }
+
+  /** The held sessions whose server id is `threadId` (several only when ids repeat across nodes). */
+  withThreadId(threadId: number): PrimaryLease[] {
+    return this.#bound.get(threadId)
   }
 
   /** Runs `fn` (a client call) so the connections it borrows come from `lease`. */
@@ -186,8 +230,12 @@ export class ConnectionLeases {
       },
       release: (conn, destroy) => {
         const lease = owners.get(conn)
-        if (lease === undefined) inner.release(conn, destroy)
-        else lease.returned(conn, destroy)
+        if (lease !== undefined) {
+          lease.returned(conn, destroy)
+          return
+        }
+        forgetGtidReporting(conn)
+        inner.release(conn, destroy)
       },
       toError: (error, node) => inner.toError(error, node),
       close: () => inner.close(),

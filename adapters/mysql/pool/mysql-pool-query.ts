@@ -6,7 +6,9 @@ import { EventEmitter } from 'node:events'
 import { Readable } from 'node:stream'
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2/promise'
 import { ConfigError, ErrorCode } from '../../../src/index.js'
-import type { ReplicaKitClient } from '../../../src/index.js'
+import type { ReplicaKitClient, Session } from '../../../src/index.js'
+import type { PoolCausality } from './mysql-pool-causal.js'
+import { parseKill, runKill } from './mysql-pool-kill.js'
 import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
@@ -49,6 +51,7 @@ export type QueryPromise<T extends QueryResult = QueryResult> = Promise<[T, Fiel
 export interface PoolContext {
   readonly client: ReplicaKitClient<MysqlConnection>
   readonly leases: ConnectionLeases
+  readonly causal: PoolCausality
 }
 
 /** One statement as the caller passed it. */
@@ -93,25 +96,42 @@ function runOn(conn: MysqlConnection, s: Statement): Promise<[QueryResult, Field
 }
 
 /**
- * Runs one statement through the client (after the `prelude` statements, on the same session): on `lease` (the primary, one session) when given, else a
- * plain read by the read preference (`client.read`) and anything else on the primary (`client.write`).
+ * Runs one statement through the client (after the `prelude` statements, on the same session): on
+ * `lease` (the primary, one session) when given, else a plain read by the read preference (waiting
+ * for `session`'s last write: see `PoolCausality.read`) and anything else on the primary. A write
+ * moves `session` to the GTID it committed. `KILL <id>` goes to the session of this pool that has
+ * that id (see `runKill`).
  */
 export function runStatement(
   context: PoolContext,
   statement: Statement,
   lease: PrimaryLease | undefined,
   prelude: readonly string[] = [],
+  session?: Session,
 ): Promise<[QueryResult, FieldPacket[]]> {
-  const { client, leases } = context
+  const { client, leases, causal } = context
+  const kill = parseKill(statement.text)
+  if (kill !== undefined) return runKill(context, statement, kill)
+  const isRead = statementKind(statement.text) === StatementKind.Read
+  if (isRead && lease === undefined) {
+    return leases.outside(() =>
+      causal.read(async (conn) => {
+        for (const sql of prelude) await conn.query(sql)
+        return runOn(conn, statement)
+      }, session),
+    )
+  }
   const work = async (conn: MysqlConnection) => {
     // Session settings a caller asked for (`SET time_zone = …`), replayed on this physical session.
     for (const sql of prelude) await conn.query(sql)
-    return runOn(conn, statement)
+    if (isRead) return runOn(conn, statement)
+    causal.beforeWrite(conn, session)
+    const result = await runOn(conn, statement)
+    await causal.afterWrite(conn, result[0], session, lease !== undefined)
+    return result
   }
   if (lease !== undefined) return leases.within(lease, () => client.write(work))
-  return leases.outside(() =>
-    statementKind(statement.text) === StatementKind.Read ? client.read(work) : client.write(work),
-  )
+  return leases.outside(() => client.write(work))
 }
 
 /** Calls `fn` on a fresh stack, so a throwing callback surfaces as mysql2's would (uncaught). */
@@ -207,10 +227,10 @@ export function control(
   return undefined
 }
 
-/** Runs one pool-level statement: never pinned. @internal */
+/** Runs one pool-level statement: never pinned; causal at level `pool`. @internal */
 export function runPoolStatement(
   context: PoolContext,
   statement: Statement,
 ): Promise<[QueryResult, FieldPacket[]]> {
-  return runStatement(context, statement, undefined)
+  return runStatement(context, statement, undefined, [], context.causal.sessionFor(undefined))
 }

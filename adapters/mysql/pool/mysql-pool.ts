@@ -21,6 +21,8 @@ import type {
 import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { ConnectionLeases } from './mysql-pool-lease.js'
+import { CausalReads, PoolCausality } from './mysql-pool-causal.js'
+import type { CausalReadStats } from './mysql-pool-causal.js'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
 
 /**
@@ -40,10 +42,24 @@ export class MysqlPool extends EventEmitter {
   #ending: Promise<void> | undefined
 
   /** @internal Use `createPool`. */
-  constructor(client: ReplicaKitClient<MysqlConnection>, leases: ConnectionLeases) {
+  constructor(
+    client: ReplicaKitClient<MysqlConnection>,
+    leases: ConnectionLeases,
+    causalReads: CausalReads = CausalReads.Pool,
+  ) {
     super()
     this.#client = client
-    this.#context = { client, leases }
+    this.#context = { client, leases, causal: new PoolCausality(client, causalReads) }
+  }
+
+  /** The level of read-your-writes of this pool (the `causalReads` option; see docs/orms.md). */
+  get causalReads(): CausalReads {
+    return this.#context.causal.level
+  }
+
+  /** How the pool's causal reads went so far: how many waited for a replica or fell back to the primary. */
+  get causalStats(): CausalReadStats {
+    return this.#context.causal.stats
   }
 
   /** What the pool's connections and the driver module run statements with. @internal */

@@ -17,6 +17,7 @@ import type { ReplicaKitClient } from '../../../../../src/index.js'
 import { systemClock } from '../../../../../src/util/clock.js'
 import { targetOn } from '../../../../fixtures/call-target.js'
 import type { MysqlConnection } from '../../../../../adapters/mysql/mysql-adapter.js'
+import { PoolCausality } from '../../../../../adapters/mysql/pool/mysql-pool-causal.js'
 import { MysqlPoolConnection } from '../../../../../adapters/mysql/pool/mysql-pool-connection.js'
 import { ConnectionLeases } from '../../../../../adapters/mysql/pool/mysql-pool-lease.js'
 import { dispatch } from '../../../../../adapters/mysql/pool/mysql-pool-query.js'
@@ -305,9 +306,11 @@ describe('MysqlPoolConnection routing', () => {
         }
       }
     const client = { read: run('read', B), write: run('write', primary) }
+    const typed = client as unknown as ReplicaKitClient<MysqlConnection>
     const conn = new MysqlPoolConnection({
-      client: client as unknown as ReplicaKitClient<MysqlConnection>,
+      client: typed,
       leases: s.leases,
+      causal: new PoolCausality(typed, 'none'),
     })
     const failNext = () => {
       failing = true
@@ -398,7 +401,11 @@ describe('MysqlPool', () => {
       }
     const close = vi.fn(() => Promise.resolve())
     const client = { read: run('read'), write: run('write'), close }
-    const pool = new MysqlPool(client as unknown as ReplicaKitClient<MysqlConnection>, s.leases)
+    const pool = new MysqlPool(
+      client as unknown as ReplicaKitClient<MysqlConnection>,
+      s.leases,
+      'none',
+    )
     return { ...s, pool, calls, close }
   }
 
