@@ -210,7 +210,10 @@ export function probeRowsToResult(
     setName: context.setName,
     me: address,
     hosts: [...hosts],
-    ...(replication?.source != null ? { primary: replication.source } : {}),
+    // A replica that cannot reach its source does not vouch for it as primary (as a MongoDB
+    // secondary whose primary died reports none): naming a dead source would make the core flip it
+    // to PossiblePrimary and back on every heartbeat.
+    ...(replication?.source != null && !sourceLost ? { primary: replication.source } : {}),
     ...(role.type === NodeType.Primary ? { primary: address } : {}),
     ...(position !== undefined ? { position } : {}),
     // A lost-source replica reports its lag alone: the core then ages it from `lagMS` even without

@@ -56,9 +56,12 @@ function withoutPrimary(results: readonly [string, ProbeResult][], nowMS: number
 }
 
 describe('a replica whose source is dead (IO thread Connecting, recorded)', () => {
-  it('is a readable Secondary naming its lost source, with a warning', () => {
+  it('is a readable Secondary that no longer vouches for its lost source as primary, with a warning', () => {
     const r = probeRowsToResult(fixture('mariadb-replica-source-dead'), R2, context)
-    expect(r).toMatchObject({ type: NodeType.Secondary, state: NodeState.Secondary, primary: DEAD })
+    expect(r).toMatchObject({ type: NodeType.Secondary, state: NodeState.Secondary })
+    // Naming the dead source as primary would flip it to PossiblePrimary on every heartbeat.
+    expect(r.primary).toBeUndefined()
+    expect(JSON.stringify(r.details)).toContain(DEAD)
     expect(r.details).toMatchObject({
       ioRunning: 'Connecting',
       sqlRunning: 'Yes',
