@@ -187,7 +187,8 @@ export class PoolCausality {
 
   /**
    * Runs a plain read: with `session`'s GTID, on a node that has applied it (a replica whose known
-   * position covers it, one that catches up within `causalWaitMS`, else the primary).
+   * position covers it, one that catches up within `causalWaitMS`, else the primary unless the
+   * read preference is `secondary`).
    */
   async read<T>(
     work: (conn: MysqlConnection) => Promise<T>,
@@ -201,6 +202,8 @@ export class PoolCausality {
       return await this.#client.read(work, { session })
     } catch (error: unknown) {
       if (!isReplicaKitError(error) || error.code !== ErrorCode.CausalWaitTimeout) throw error
+      // readPreference=secondary forbids the primary: the caller gets the timeout.
+      if (this.#client.options.readPreference.mode === 'secondary') throw error
       this.#fellBack++
       return await this.#client.read(work, { readPreference: 'primary' })
     }

@@ -8,11 +8,14 @@ import type { MysqlPool } from 'replicakit/mysql'
 import { ErrorCode } from '../../../src/index.js'
 import type { MysqlCluster } from '../../clusters/mysql-cluster.js'
 
-/** Reads on replicas; every write waits until all three nodes applied it (deterministic reads). */
-export const ORM_QUERY = 'readPreference=secondary&w=3&heartbeatFrequencyMS=500'
+/**
+ * Reads on replicas; a read after a write sees it through the pool's causal reads (the default
+ * `causalReads=pool`: the read waits until its replica applied the pool's last write), not `w`.
+ */
+export const ORM_QUERY = 'readPreference=secondary&heartbeatFrequencyMS=500'
 
 /** {@link ORM_QUERY} as options, for ORMs that pass an options object. */
-export const ORM_OPTIONS = { readPreference: 'secondary', w: 3, heartbeatFrequencyMS: 500 } as const
+export const ORM_OPTIONS = { readPreference: 'secondary', heartbeatFrequencyMS: 500 } as const
 
 /** `host` as mysql2 takes it, listing every member (`h:p,h:p,h:p`). */
 export function hosts(cluster: MysqlCluster): string {
@@ -27,7 +30,7 @@ export function credentials(cluster: MysqlCluster): {
   return { user: cluster.appUser, password: cluster.appPassword, database: 'appdb' }
 }
 
-/** A pool on the cluster whose reads go to replicas and whose writes wait for all three nodes. */
+/** A pool on the cluster whose reads go to replicas and see the pool's earlier writes. */
 export async function openPool(cluster: MysqlCluster): Promise<MysqlPool> {
   return ready(createPool(`${cluster.uri}?${ORM_QUERY}`))
 }

@@ -5,8 +5,8 @@
  *
  * Each ORM: CRUD through its own API, a transaction rolled back, plain reads on replicas
  * (`readPreference=secondary`), writes on the primary, and its `destroy()`/`close()` ending the pool.
- * Reads after writes are deterministic without retries or sleeps: every write waits until all three
- * nodes applied it (`w=3`).
+ * Reads after writes are deterministic without `w`, retries or sleeps: the pool's causal reads
+ * (default `causalReads=pool`) make each replica read wait for the pool's last write.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kysely, MysqlDialect, sql } from 'kysely'
