@@ -5,6 +5,7 @@ import {
   normaliseWriteConcern,
   parseWriteConcern,
   writeConcernProblem,
+  W_FROM_URI,
   writeConcernToWire,
 } from '../../../src/concern/write-concern.js'
 import { ConfigError, ErrorCode } from '../../../src/errors/errors.js'
@@ -112,5 +113,56 @@ describe('wire form and predicates', () => {
   it('calls only the empty concern the server default', () => {
     expect(isServerDefaultWriteConcern({})).toBe(true)
     expect(isServerDefaultWriteConcern({ journal: false })).toBe(false)
+  })
+})
+
+describe('w: 0 (unacknowledged writes)', () => {
+  it.each([[{ w: 0 }], [{ w: 0, journal: false }], [{ w: 0, wtimeoutMS: 100 }]])(
+    'accepts %j: only w:0 with journal:true is a conflict',
+    (input) => {
+      expect(parseWriteConcern(input)).toEqual(input)
+      expect(writeConcernProblem(input)).toBeUndefined()
+    },
+  )
+
+  it('accepts journal:true with any acknowledged w', () => {
+    expect(parseWriteConcern({ w: 1, journal: true })).toEqual({ w: 1, journal: true })
+    expect(parseWriteConcern({ w: 'majority', j: true })).toEqual({ w: 'majority', journal: true })
+  })
+})
+
+describe('W_FROM_URI (the text of a URI w=)', () => {
+  it.each([
+    ['0', 0],
+    ['2', 2],
+    ['12', 12],
+    ['+3', 3],
+    ['-2', -2],
+    ['majority', 'majority'],
+    ['dc1', 'dc1'],
+    ['1dc', '1dc'],
+    ['2.5', '2.5'],
+    ['', ''],
+  ])('reads %j as %j', (text, value) => {
+    expect(W_FROM_URI.parse(text)).toBe(value)
+  })
+
+  it('so w=-2 is refused as a number while w=dc1 is a mode name', () => {
+    expect(writeConcernProblem({ w: W_FROM_URI.parse('-2') })?.code).toBe(ErrorCode.InvalidOption)
+    expect(writeConcernProblem({ w: W_FROM_URI.parse('dc1') })).toBeUndefined()
+    expect(writeConcernProblem({ w: W_FROM_URI.parse('12') })).toBeUndefined()
+  })
+})
+
+describe('the server default', () => {
+  it.each([[{ w: 1 }], [{ wtimeoutMS: 0 }], [{ journal: true }]])('is not %j', (wc) => {
+    expect(isServerDefaultWriteConcern(wc)).toBe(false)
+  })
+
+  it('renders each field alone on the wire', () => {
+    expect(writeConcernToWire({ w: 'majority' })).toEqual({ w: 'majority' })
+    expect(writeConcernToWire({ wtimeoutMS: 0 })).toEqual({ wtimeout: 0 })
+    expect(writeConcernToWire({ journal: false })).toEqual({ j: false })
+    expect(Object.isFrozen(writeConcernToWire({ w: 1 }))).toBe(true)
   })
 })

@@ -93,3 +93,103 @@ describe('CallScope deadlines (one timer per clock)', () => {
     expect(clock.pendingTimerCount).toBe(0)
   })
 })
+
+describe('CallScope end state', () => {
+  it('throwIfEnded() does nothing while the call runs and throws the end error once it has ended', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    expect(() => {
+      scope.throwIfEnded()
+    }).not.toThrow()
+    clock.advance(100)
+    expect(() => {
+      scope.throwIfEnded()
+    }).toThrow(scope.endError)
+    expect(scope.endError?.code).toBe('OPERATION_TIMEOUT')
+  })
+
+  it('abort() after the deadline is a no-op: the call stays timed out, with no abort cause', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    const signal = scope.signal
+    clock.advance(100)
+    const timedOut = scope.endError
+    scope.abort(new Error('closed'))
+    expect(scope.endReason).toBe('deadline')
+    expect(scope.endError).toBe(timedOut)
+    expect(scope.abortCause).toBeUndefined()
+    expect(signal.reason).toBe(timedOut)
+  })
+
+  it('abort() ends the call as ABORTED with the given cause, once', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    const closed = new Error('closed')
+    scope.abort(closed)
+    scope.abort(new Error('again'))
+    expect(scope.endReason).toBe('aborted')
+    expect(scope.abortCause).toBe(closed)
+    expect(scope.endError?.code).toBe('ABORTED')
+    expect(scope.endError?.cause).toBe(closed)
+    expect(scope.signal.aborted).toBe(true)
+    expect(scope.signal.reason).toBe(scope.endError)
+    expect(clock.pendingTimerCount).toBe(0)
+  })
+
+  it("ends at once, as ABORTED, a scope whose caller's signal has already aborted", () => {
+    const clock = createFakeClock()
+    const controller = new AbortController()
+    const reason = new Error('caller gave up')
+    controller.abort(reason)
+    const scope = new CallScope(clock, 100, controller.signal)
+    expect(scope.endReason).toBe('aborted')
+    expect(scope.abortCause).toBe(reason)
+    expect(clock.pendingTimerCount).toBe(0)
+  })
+
+  it("stops listening to the caller's signal once disposed", () => {
+    const clock = createFakeClock()
+    const controller = new AbortController()
+    const scope = new CallScope(clock, 100, controller.signal)
+    scope.dispose()
+    controller.abort(new Error('late'))
+    expect(scope.endReason).toBeUndefined()
+  })
+
+  it('never times out with an infinite deadline, and arms no timer', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, Number.POSITIVE_INFINITY)
+    expect(clock.pendingTimerCount).toBe(0)
+    expect(scope.remainingMS()).toBe(Number.POSITIVE_INFINITY)
+    clock.advance(1e9)
+    expect(scope.endReason).toBeUndefined()
+  })
+
+  it('counts the remaining time down to 0 and no lower', () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, clock.monotonicMS() + 100)
+    clock.advance(40)
+    expect(scope.remainingMS()).toBe(60)
+    clock.advance(100)
+    expect(scope.remainingMS()).toBe(0)
+  })
+
+  it('race() rejects at once once ended, and with the end error when the call ends meanwhile', async () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    const pending = scope.race(new Promise<never>(() => undefined))
+    clock.advance(100)
+    await expect(pending).rejects.toBe(scope.endError)
+    await expect(scope.race(Promise.resolve(1))).rejects.toBe(scope.endError)
+  })
+
+  it('race() settles with the promise while the call runs', async () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    await expect(scope.race(Promise.resolve(7))).resolves.toBe(7)
+    const failure = new Error('attempt failed')
+    await expect(scope.race(Promise.reject(failure))).rejects.toBe(failure)
+    clock.advance(100)
+    expect(scope.endReason).toBe('deadline')
+  })
+})
