@@ -675,3 +675,127 @@ describe('executeWithRetry: a retry’s selection at the deadline', () => {
     expect((error as TimeoutError).hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
   })
 })
+
+describe('executeWithRetry: outcome labels when the deadline ends the call', () => {
+  it('a write that failed with NoWritesPerformed and then ran out of time during backoff proved nothing written', async () => {
+    const e = notPrimary('a:1', ErrorLabel.NoWritesPerformed)
+    const h = harness([e, 'done'])
+    const call = settle(h.run({ kind: 'write', random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.cause).toBe(e)
+    expect(error.node).toBe('a:1')
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(false)
+  })
+
+  it('an idempotent write whose attempt may have written ends with its outcome unknown', async () => {
+    const e = network('a:1')
+    const h = harness([e, 'done'])
+    const call = settle(h.run({ kind: 'write', idempotent: true, random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(false)
+  })
+
+  it('a read that times out carries no write-outcome label, before or during an attempt', async () => {
+    const h = harness([network('a:1'), 'rows'])
+    const backoff = settle(h.run({ kind: 'read', random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    const inFlight = harness([])
+    const hanging = settle(
+      inFlight.run({
+        kind: 'read',
+        deadlineMS: 100,
+        attempt: () => new Promise<never>(() => undefined),
+      }),
+    )
+    await inFlight.clock.advanceAsync(100)
+    for (const { error } of [backoff.state(), hanging.state()]) {
+      expect((error as TimeoutError).code).toBe(ErrorCode.OperationTimeout)
+      expect([...(error as TimeoutError).labels]).toEqual([])
+    }
+  })
+
+  it('a write cut off mid-attempt after an earlier NoWritesPerformed failure is unknown', async () => {
+    const first = notPrimary('a:1', ErrorLabel.NoWritesPerformed)
+    let calls = 0
+    const h = harness([])
+    const call = settle(
+      h.run({
+        kind: 'write',
+        deadlineMS: 1_000,
+        attempt: () =>
+          calls++ === 0 ? Promise.reject(first) : new Promise<never>(() => undefined),
+      }),
+    )
+    await h.clock.advanceAsync(1_000)
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(false)
+  })
+})
+
+describe('executeWithRetry: a retry’s selection that throws the caller’s own error', () => {
+  it('rethrows it unchanged instead of the previous attempt’s error', async () => {
+    const bug = new TypeError('selector bug')
+    const h = harness([network('a:1')])
+    const call = settle(
+      h.run({
+        select: (ctx) => {
+          if (ctx.attempt === 1) return 'a:1'
+          throw bug
+        },
+      }),
+    )
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(bug)
+  })
+
+  it('reports the previous attempt’s error for a ReplicaKitError, with time left', async () => {
+    const e = network('a:1')
+    const h = harness([e])
+    const selection = new ServerSelectionError('no node', {
+      code: ErrorCode.ServerSelectionTimeout,
+    })
+    const call = settle(
+      h.run({
+        select: (ctx) => {
+          if (ctx.attempt === 1) return 'a:1'
+          throw selection
+        },
+      }),
+    )
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().error).toBe(e)
+  })
+})
+
+describe('executeWithRetry: retry events', () => {
+  it('names the failed attempt, its node and error, and the backoff', async () => {
+    const e = network('a:1')
+    const h = harness([e, 'rows'])
+    const call = settle(h.run({}))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('rows')
+    expect(h.events).toEqual([{ attempt: 1, node: 'a:1', error: e, delayMS: 50 }])
+    expect(h.contexts.map((c) => [c.attempt, c.deprioritized])).toEqual([
+      [1, []],
+      [2, ['a:1']],
+    ])
+  })
+
+  it('deprioritises the error’s node when the driver routed the attempt', async () => {
+    const e = network('b:9')
+    const h = harness([e, 'rows'])
+    const call = settle(h.run({ select: () => undefined }))
+    await h.clock.advanceAsync(1_000)
+    expect(call.state().value).toBe('rows')
+    expect(h.events[0]?.node).toBe('b:9')
+    expect(h.failures).toEqual([['b:9', e]])
+  })
+})

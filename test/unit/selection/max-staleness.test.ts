@@ -129,3 +129,66 @@ describe('isStale and maxStalenessReducer', () => {
     }
   })
 })
+
+describe('stalenessMS measures against the right node, wherever it is listed', () => {
+  const secondary = makeNode('s:1', {
+    type: NodeType.Secondary,
+    lastUpdateTime: 2_000,
+    lastWriteDate: 1_500,
+  })
+  const primary = makeNode('p:1', {
+    type: NodeType.Primary,
+    lastUpdateTime: 1_000,
+    lastWriteDate: 900,
+  })
+  const arbiter = makeNode('a:1', { type: NodeType.Arbiter, lastUpdateTime: 0, lastWriteDate: 0 })
+
+  it('finds the primary when secondaries and other members are listed before it', () => {
+    const topology = makeTopology(TopologyType.ReplicaSetWithPrimary, [arbiter, secondary, primary])
+    expect(stalenessMS(secondary, topology, OPTIONS)).toBe(500 - 100 + 10_000)
+  })
+
+  it('takes the newest lastWriteDate among secondaries only', () => {
+    const other = makeNode('o:1', { type: NodeType.Other, lastWriteDate: 90_000 })
+    const ghost = makeNode('g:1', { type: NodeType.Ghost, lastWriteDate: 80_000 })
+    const newest = makeNode('n:1', { type: NodeType.Secondary, lastWriteDate: 4_000 })
+    const unknown = makeNode('u:1', { type: NodeType.Secondary })
+    const topology = makeTopology(TopologyType.ReplicaSetNoPrimary, [
+      other,
+      ghost,
+      unknown,
+      secondary,
+      newest,
+    ])
+    expect(stalenessMS(secondary, topology, OPTIONS)).toBe(4_000 - 1_500 + 10_000)
+  })
+
+  it('uses the no-primary formula in a topology that is not ReplicaSetWithPrimary', () => {
+    const newest = makeNode('n:1', { type: NodeType.Secondary, lastWriteDate: 4_000 })
+    const topology = makeTopology(TopologyType.ReplicaSetNoPrimary, [primary, newest, secondary])
+    expect(stalenessMS(secondary, topology, OPTIONS)).toBe(4_000 - 1_500 + 10_000)
+  })
+
+  it('prefers a reported lastWriteDate over a measured lag', () => {
+    const both = makeNode('b:1', {
+      type: NodeType.Secondary,
+      lastUpdateTime: 2_000,
+      lastWriteDate: 1_500,
+      lagMS: 1_000_000,
+    })
+    const topology = makeTopology(TopologyType.ReplicaSetWithPrimary, [primary, both])
+    expect(stalenessMS(both, topology, OPTIONS)).toBe(500 - 100 + 10_000)
+  })
+})
+
+describe('the bound of isStale', () => {
+  const old = makeNode('o:1', { type: NodeType.Secondary, lastWriteDate: 0 })
+  const newest = makeNode('n:1', { type: NodeType.Secondary, lastWriteDate: 1_000_000 })
+  const topology = makeTopology(TopologyType.ReplicaSetNoPrimary, [old, newest])
+
+  it('is no bound at 0, and seconds (not ms) otherwise', () => {
+    expect(isStale(old, topology, { ...OPTIONS, maxStalenessSeconds: 0 })).toBe(false)
+    expect(isStale(old, topology, { ...OPTIONS, maxStalenessSeconds: 1_010 })).toBe(false)
+    expect(isStale(old, topology, { ...OPTIONS, maxStalenessSeconds: 1_009 })).toBe(true)
+  })
+})

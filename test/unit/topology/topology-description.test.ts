@@ -213,3 +213,101 @@ describe('topologyDescriptionEquals', () => {
     ).toBe(false)
   })
 })
+
+describe('a topology whose first reply comes from a secondary', () => {
+  const options = { seeds: ['a:3306'] }
+
+  it('becomes ReplicaSetNoPrimary with the set name and members it reports', () => {
+    const td = apply(options, secondary('a:3306', { primary: 'b:3306' }))
+    expect(td.type).toBe(TopologyType.ReplicaSetNoPrimary)
+    expect(td.setName).toBe('rs')
+    expect([...td.nodes.keys()].sort()).toEqual(HOSTS)
+    expect(td.nodes.get('b:3306')?.type).toBe(NodeType.PossiblePrimary)
+    expect(td.nodes.get('c:3306')?.type).toBe(NodeType.Unknown)
+    expect(primaryAddress(td)).toBeNull()
+  })
+
+  it('then takes the primary when it answers', () => {
+    const td = apply(options, secondary('a:3306', { primary: 'b:3306' }), primary('b:3306'))
+    expect(td.type).toBe(TopologyType.ReplicaSetWithPrimary)
+    expect(primaryAddress(td)).toBe('b:3306')
+  })
+
+  it('drops a secondary of another set once the set name is known', () => {
+    const td = apply(
+      { seeds: HOSTS },
+      secondary('a:3306'),
+      secondary('b:3306', { setName: 'other' }),
+    )
+    expect(td.nodes.has('b:3306')).toBe(false)
+    expect(td.setName).toBe('rs')
+  })
+})
+
+describe('topologyVersion ordering', () => {
+  const version = { processId: 'p', counter: 2 }
+
+  it('applies a reply whose topologyVersion equals the known one', () => {
+    const td = apply(sdam(), primary('a:3306', { topologyVersion: version }))
+    const same = secondary('a:3306', { topologyVersion: { ...version } })
+    const next = updateTopologyDescription(td, same, sdam())
+    expect(next).not.toBe(td)
+    expect(next.nodes.get('a:3306')?.type).toBe(NodeType.Secondary)
+  })
+
+  it('applies a newer one', () => {
+    const td = apply(sdam(), primary('a:3306', { topologyVersion: version }))
+    const newer = secondary('a:3306', { topologyVersion: { processId: 'p', counter: 3 } })
+    expect(updateTopologyDescription(td, newer, sdam()).nodes.get('a:3306')?.type).toBe(
+      NodeType.Secondary,
+    )
+  })
+
+  function sdam(): TopologyRulesOptions {
+    return { seeds: HOSTS }
+  }
+})
+
+describe('topologyDescriptionEquals, field by field', () => {
+  const options = { seeds: HOSTS }
+  const base = apply(options, primary('a:3306'), secondary('b:3306'))
+
+  it('is true for two descriptions built from the same replies', () => {
+    expect(
+      topologyDescriptionEquals(base, apply(options, primary('a:3306'), secondary('b:3306'))),
+    ).toBe(true)
+  })
+
+  it.each<[string, Partial<TopologyDescription>]>([
+    ['type', { type: TopologyType.ReplicaSetNoPrimary }],
+    ['setName', { setName: 'other' }],
+    ['maxSetVersion', { maxSetVersion: 7 }],
+    ['maxElectionId', { maxElectionId: '7fffffff0000000000000001' }],
+    ['compatibilityError', { compatibilityError: 'node a:3306 requires wire version 99' }],
+    ['logicalSessionTimeoutMinutes', { logicalSessionTimeoutMinutes: 30 }],
+    ['conflictingPrimaries', { conflictingPrimaries: ['a:3306', 'b:3306'] }],
+  ])('sees a change of %s, in either direction', (_field, change) => {
+    const changed = { ...base, ...change }
+    expect(topologyDescriptionEquals(base, changed)).toBe(false)
+    expect(topologyDescriptionEquals(changed, base)).toBe(false)
+  })
+
+  it('sees a member added or removed, and a member swapped for another', () => {
+    const fewer = new Map(base.nodes)
+    fewer.delete('c:3306')
+    expect(topologyDescriptionEquals(base, { ...base, nodes: fewer })).toBe(false)
+    expect(topologyDescriptionEquals({ ...base, nodes: fewer }, base)).toBe(false)
+    const swapped = new Map(fewer)
+    swapped.set(
+      'd:3306',
+      createNodeDescription('d:3306', { type: NodeType.Unknown }, { rttMS: 1, now: 1000 }),
+    )
+    expect(topologyDescriptionEquals(base, { ...base, nodes: swapped })).toBe(false)
+  })
+
+  it('sees one member change while the others stay', () => {
+    const next = updateTopologyDescription(base, secondary('c:3306'), options)
+    expect(next.type).toBe(base.type)
+    expect(topologyDescriptionEquals(base, next)).toBe(false)
+  })
+})
