@@ -18,6 +18,8 @@ import {
   createHaproxyTarget,
   createRawTarget,
   createReplicaKitTarget,
+  createPoolTarget,
+  type CausalCounts,
   type BenchMode,
   type ModeTarget,
   type MysqlCredentials,
@@ -75,7 +77,14 @@ export interface MysqlBenchReport {
   readonly settings: Record<string, unknown>
   readonly machine: Record<string, unknown>
   readonly modes: readonly ModeSummary[]
-  readonly ratios: { readonly replicakitVsRaw: RatioSet; readonly replicakitVsHaproxy: RatioSet }
+  readonly ratios: {
+    readonly replicakitVsRaw: RatioSet
+    readonly replicakitVsHaproxy: RatioSet
+    /** The pool with pool-wide causal reads / without: the price of read-your-writes. */
+    readonly causalVsNone?: RatioSet
+  }
+  /** The causal pool's counters over the whole run (reads that waited, served by the primary). */
+  readonly causalReads?: CausalCounts | null
   readonly failover: readonly FailoverSummary[]
 }
 
@@ -186,6 +195,7 @@ export async function runMysqlBench(
 
   const targets = new Map<BenchMode, ModeTarget>()
   let replicaKit: ReplicaKitLike | undefined
+  let causalCounts: (() => CausalCounts) | undefined
   for (const mode of modes) {
     if (mode === 'raw') {
       const primary = cluster.nodes.find((n) => n.name === cluster.primary)!
@@ -194,6 +204,13 @@ export async function runMysqlBench(
     } else if (mode === 'replicakit') {
       replicaKit = await connectReplicaKit(replicaKitUri(cluster, options))
       targets.set(mode, createReplicaKitTarget(replicaKit))
+    } else if (mode === 'pool' || mode === 'pool-causal') {
+      const target = await createPoolTarget(
+        `${replicaKitUri(cluster, options)}&readPreference=secondary`,
+        mode === 'pool' ? 'none' : 'pool',
+      )
+      if (mode === 'pool-causal') causalCounts = target.counts
+      targets.set(mode, target)
     } else {
       const host = '127.0.0.1'
       const target = createHaproxyTarget(
@@ -308,7 +325,9 @@ export async function runMysqlBench(
     ratios: {
       replicakitVsRaw: ratiosOf(byMode('replicakit'), byMode('raw')),
       replicakitVsHaproxy: ratiosOf(byMode('replicakit'), byMode('haproxy')),
+      causalVsNone: ratiosOf(byMode('pool-causal'), byMode('pool')),
     },
+    causalReads: causalCounts?.() ?? null,
     failover,
   }
 }

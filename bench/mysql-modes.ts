@@ -1,13 +1,20 @@
 /**
- * The three ways the MySQL benchmark reaches the same cluster: raw mysql2 pools on the right nodes,
- * ReplicaKit, and HAProxy in TCP mode. Each is a {@link WorkloadTarget} running the same SQL.
+ * The ways the MySQL benchmark reaches the same cluster: raw mysql2 pools on the right nodes,
+ * ReplicaKit, HAProxy in TCP mode, and ReplicaKit's mysql2-compatible pool with causal reads off and
+ * pool-wide. Each is a {@link WorkloadTarget} running the same SQL.
  */
 import mysql from 'mysql2/promise'
 import type { Pool, PoolConnection } from 'mysql2/promise'
 import type { WorkloadTarget } from './workload.js'
 
 /** The benchmark's modes, in table order. */
-export const BENCH_MODES = Object.freeze(['raw', 'replicakit', 'haproxy'] as const)
+export const BENCH_MODES = Object.freeze([
+  'raw',
+  'replicakit',
+  'haproxy',
+  'pool',
+  'pool-causal',
+] as const)
 /** One way of reaching the cluster. */
 export type BenchMode = (typeof BENCH_MODES)[number]
 
@@ -16,6 +23,8 @@ export const MODE_LABELS: Readonly<Record<BenchMode, string>> = Object.freeze({
   raw: 'raw mysql2',
   replicakit: 'ReplicaKit',
   haproxy: 'HAProxy (TCP)',
+  pool: 'pool, causal none',
+  'pool-causal': 'pool, causal pool',
 })
 
 /** The point read: one row by primary key. */
@@ -168,6 +177,48 @@ export function createReplicaKitTarget(db: ReplicaKitLike): ModeTarget {
     },
     async close() {
       await db.close()
+    },
+  }
+}
+
+/** What a causal pool counts (`MysqlPool.causalStats`). */
+export interface CausalCounts {
+  readonly causalReads: number
+  readonly waited: number
+  readonly fellBackToPrimary: number
+}
+
+/** The part of ReplicaKit's mysql2-compatible pool the benchmark uses. */
+interface BenchPool {
+  query(sql: string, values: unknown[]): Promise<unknown>
+  end(): Promise<void>
+  readonly causalStats: CausalCounts
+}
+
+/**
+ * ReplicaKit's mysql2-compatible pool (`createPool` from `replicakit/mysql`), reads on replicas
+ * (`readPreference=secondary` in `uri`) and `causalReads` as given: `none` (every read may miss the
+ * pool's last write) or `pool` (every read sees every earlier write through the pool). `counts`
+ * gives the causal pool's counters after the run.
+ */
+export async function createPoolTarget(
+  uri: string,
+  causal: 'none' | 'pool',
+): Promise<ModeTarget & { counts(): CausalCounts }> {
+  const { createPool } = await import('replicakit/mysql')
+  const pool = createPool(`${uri}&causalReads=${causal}`) as unknown as BenchPool
+  const mode: BenchMode = causal === 'none' ? 'pool' : 'pool-causal'
+  return {
+    mode,
+    async read(id) {
+      expectOneRow(await pool.query(READ_SQL, [id]), id)
+    },
+    async write(payload) {
+      await pool.query(WRITE_SQL, [mode, payload])
+    },
+    counts: () => pool.causalStats,
+    async close() {
+      await pool.end()
     },
   }
 }

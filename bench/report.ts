@@ -99,9 +99,19 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
       ['ratio', 'ops/s', 'read p50', 'read p99', 'write p50', 'write p99', 'cpu/op'],
       ratioRow('ReplicaKit / raw', report.ratios.replicakitVsRaw),
       ratioRow('ReplicaKit / HAProxy', report.ratios.replicakitVsHaproxy),
+      ...(report.ratios.causalVsNone === undefined || report.ratios.causalVsNone.throughput === null
+        ? []
+        : [ratioRow('pool causal / none', report.ratios.causalVsNone)]),
     ]),
   )
   lines.push('(ops/s above 1× = ReplicaKit faster; latency and cpu above 1× = ReplicaKit slower)')
+  const causal = report.causalReads
+  if (causal !== undefined && causal !== null) {
+    lines.push(
+      `causal pool: ${causal.causalReads} reads carried a GTID; ${causal.waited} found no replica ` +
+        `known to have it (waited on one); ${causal.fellBackToPrimary} went to the primary`,
+    )
+  }
   if (report.failover.length > 0) {
     lines.push('')
     lines.push(
