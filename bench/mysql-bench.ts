@@ -209,7 +209,7 @@ export async function runMysqlBench(
         `${replicaKitUri(cluster, options)}&readPreference=secondary`,
         mode === 'pool' ? 'none' : 'pool',
       )
-      if (mode === 'pool-causal') causalCounts = target.counts
+      if (mode === 'pool-causal') causalCounts = () => target.counts()
       targets.set(mode, target)
     } else {
       const host = '127.0.0.1'
