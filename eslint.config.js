@@ -13,6 +13,8 @@ export default tseslint.config(
       'node_modules/**',
       '.cluster/**',
       'coverage/**',
+      // StrykerJS's reports and sandbox copies of the tree (npm run test:mutation).
+      'reports/**',
       '.dependency-cruiser.cjs',
     ],
   },

@@ -10,7 +10,7 @@ import { ErrorCode, OperationError } from '../../../src/index.js'
 import { formatNodeAddress } from '../../../src/adapter.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
 import { coreOf } from '../mysql-sockets.js'
-import type { PoolContext, Statement } from './mysql-pool-query.js'
+import type { PoolContext, Statement } from './mysql-pool-statement.js'
 
 /** `KILL [HARD|SOFT] [QUERY|CONNECTION] <id>` (not `KILL QUERY ID <query id>`, not `KILL USER`). */
 const KILL = /^\s*kill\s+(?:(?:hard|soft)\s+)?(?:(query|connection)\s+)?(\d+)\s*;?\s*$/i

@@ -6,17 +6,16 @@ import { EventEmitter } from 'node:events'
 import { Readable } from 'node:stream'
 import type { FieldPacket, QueryOptions, QueryResult } from 'mysql2/promise'
 import { ConfigError, ErrorCode } from '../../../src/index.js'
-import type { ReplicaKitClient, Session } from '../../../src/index.js'
-import type { PoolCausality } from './mysql-pool-causal.js'
+import type { Session } from '../../../src/index.js'
+import type { PoolContext, PoolSql, Statement } from './mysql-pool-statement.js'
+
+export type { PoolContext, PoolSql, Statement } from './mysql-pool-statement.js'
 import { parseKill, runKill } from './mysql-pool-kill.js'
 import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
-import type { ConnectionLeases, PrimaryLease } from './mysql-pool-lease.js'
+import type { PrimaryLease } from './mysql-pool-lease.js'
 import { StatementKind, statementKind } from '../mysql-statement-kind.js'
-
-/** SQL text, or mysql2's options object (`{ sql, values?, rowsAsArray?, typeCast?, … }`). */
-export type PoolSql = string | QueryOptions
 
 /** A node-style callback, as mysql2's callback API calls it. */
 export type QueryCallback<T extends QueryResult = QueryResult> = (
@@ -45,21 +44,6 @@ export interface QueryStreamOptions {
  */
 export type QueryPromise<T extends QueryResult = QueryResult> = Promise<[T, FieldPacket[]]> & {
   stream(options?: QueryStreamOptions): Readable
-}
-
-/** What a statement needs from its pool. */
-export interface PoolContext {
-  readonly client: ReplicaKitClient<MysqlConnection>
-  readonly leases: ConnectionLeases
-  readonly causal: PoolCausality
-}
-
-/** One statement as the caller passed it. */
-export interface Statement {
-  readonly method: 'query' | 'execute'
-  readonly sql: PoolSql
-  readonly values: unknown
-  readonly text: string
 }
 
 /** The callback of `(sql, values?, callback?)`: the last argument when it is a function. */
