@@ -10,6 +10,8 @@
 //   - a call of a plain function that is thrown at once with literal text, `throw invalid(`…`)` (a
 //     helper that builds the error; `throw this.#ended('deadline')` and `throw stop(error)` are not
 //     messages and stay mutated).
+//   - a zod check's message, the text argument of `.int(…)`, `.min(…, …)`, `.max(…, …)`,
+//     `.regex(…, …)` or `.refine(…, …)` (it becomes the ConfigError's message; the bound stays mutated).
 // The whole argument is ignored, template literals, conditionals and concatenations included, so
 // `reason === 'aborted' ? 'aborted …' : 'timed out …'` inside a message is ignored too. The second
 // argument (code, labels, cause) is mutated as usual.
@@ -18,6 +20,7 @@ import { PluginKind, declareValuePlugin } from '@stryker-mutator/api/plugin'
 const REASON = 'an error message (scripts/mutation-error-message-ignorer.mjs)'
 
 const TEXT = new Set(['StringLiteral', 'TemplateLiteral'])
+const ZOD_CHECKS = new Set(['int', 'min', 'max', 'length', 'regex', 'refine', 'nonnegative'])
 
 /** The name a callee is known by: `X` for `X` and `errors.X`. */
 function calleeName(callee) {
@@ -40,8 +43,17 @@ function isText(node) {
 
 function isMessageArgument(path) {
   const parent = path.parentPath
-  if (parent === null || path.listKey !== 'arguments' || path.key !== 0) return false
+  if (parent === null || path.listKey !== 'arguments') return false
   const call = parent.node
+  if (
+    call.type === 'CallExpression' &&
+    call.callee.type === 'MemberExpression' &&
+    call.callee.property.type === 'Identifier' &&
+    ZOD_CHECKS.has(call.callee.property.name)
+  ) {
+    return isText(path.node)
+  }
+  if (path.key !== 0) return false
   if (call.type === 'NewExpression') return calleeName(call.callee)?.endsWith('Error') === true
   if (call.type === 'CallExpression') {
     return (

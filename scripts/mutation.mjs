@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { TARGETS } from './mutation-stryker.config.mjs'
 
-const ROOT = resolve(import.meta.dirname, '..', '..')
+const ROOT = resolve(import.meta.dirname, '..')
 const CORE = ['retry', 'selection', 'errors', 'concern', 'topology']
 const args = process.argv.slice(2)
 const targets = []
@@ -41,8 +41,8 @@ if (!reportOnly) {
     const started = Date.now()
     console.log(`\n=== mutation: ${target}`)
     const result = spawnSync(
-      'npx',
-      ['stryker', 'run', 'scripts/mutation-stryker.config.mjs', ...args],
+      join(ROOT, 'node_modules', '.bin', 'stryker'),
+      ['run', 'scripts/mutation-stryker.config.mjs', ...args],
       { cwd: ROOT, stdio: 'inherit', env: { ...process.env, REPLICAKIT_MUTATION_TARGET: target } },
     )
     console.log(`=== ${target}: ${((Date.now() - started) / 60_000).toFixed(1)} min`)

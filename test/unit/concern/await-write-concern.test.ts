@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { awaitWriteConcern, requiredReplicaAcks } from '../../../src/concern/await-write-concern.js'
 import type { WriteConcern } from '../../../src/concern/write-concern.js'
 import { ErrorLabel } from '../../../src/errors/error-codes.js'
@@ -61,6 +61,11 @@ describe('requiredReplicaAcks', () => {
         members(NodeType.Primary, s, NodeType.Arbiter, NodeType.Arbiter),
       ),
     ).toBe(1)
+  })
+
+  it('needs no confirmation for w:1 whatever the topology knows, even no data-bearing member', () => {
+    expect(requiredReplicaAcks({ w: 1 }, members(NodeType.Arbiter))).toBe(0)
+    expect(requiredReplicaAcks({}, members())).toBe(0)
   })
 
   it('refuses, before writing, a w larger than the data-bearing members', () => {
@@ -176,5 +181,17 @@ describe('awaitWriteConcern waits', () => {
     expect(r.signals.get('a:1')?.reason).toBe(reason)
     r.answer('a:1', true)
     await waiting
+  })
+
+  it("lets go of the call's signal once the outcome is known", async () => {
+    const r = replication()
+    const signal = new AbortController().signal
+    const added = vi.spyOn(signal, 'addEventListener')
+    const removed = vi.spyOn(signal, 'removeEventListener')
+    const waiting = awaitWriteConcern(request(r, 1, signal))
+    r.answer('a:1', true)
+    await waiting
+    expect(added).toHaveBeenCalledTimes(1)
+    expect(removed.mock.calls).toEqual([[added.mock.calls[0]?.[0], added.mock.calls[0]?.[1]]])
   })
 })

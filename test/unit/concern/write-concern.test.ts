@@ -166,3 +166,27 @@ describe('the server default', () => {
     expect(Object.isFrozen(writeConcernToWire({ w: 1 }))).toBe(true)
   })
 })
+
+describe('absent fields stay absent', () => {
+  it('leaves out of the canonical form every field the input does not set', () => {
+    expect(Object.keys(normaliseWriteConcern({ j: true }))).toEqual(['journal'])
+    expect(Object.keys(normaliseWriteConcern({ wtimeout: 5 }))).toEqual(['wtimeoutMS'])
+    expect(Object.keys(normaliseWriteConcern({ w: 2 }))).toEqual(['w'])
+    expect(Object.keys(parseWriteConcern({}))).toEqual([])
+  })
+
+  it('leaves out of the wire form every field the concern does not set', () => {
+    expect(Object.keys(writeConcernToWire({ journal: true }))).toEqual(['j'])
+    expect(Object.keys(writeConcernToWire({ w: 1 }))).toEqual(['w'])
+    expect(Object.keys(writeConcernToWire({ wtimeoutMS: 0 }))).toEqual(['wtimeout'])
+  })
+
+  it('names both spellings and their values when they disagree', () => {
+    expect(configError(() => parseWriteConcern({ journal: true, j: false })).message).toContain(
+      'journal=true and j=false',
+    )
+    expect(configError(() => parseWriteConcern({ wtimeoutMS: 1, wtimeout: 2 })).message).toContain(
+      'wtimeoutMS=1 and wtimeout=2',
+    )
+  })
+})
