@@ -97,7 +97,9 @@ describe('awaitWriteConcern waits', () => {
     const signals = new Map<string, AbortSignal>()
     return {
       signals,
-      awaitApplied: (node: string, _token: unknown, o: { signal: AbortSignal }) => {
+      awaitApplied: (node: string, _token: unknown, o: { signal?: AbortSignal }) => {
+        // awaitWriteConcern always passes a signal (the waits are aborted once the outcome is known).
+        if (o.signal === undefined) throw new Error(`no signal for the wait on ${node}`)
         signals.set(node, o.signal)
         return new Promise<boolean>((resolve, reject) => {
           pending.set(node, (v) => {
