@@ -1,9 +1,9 @@
 /**
  * The connection `getConnection()` of the mysql2-compatible pool hands out.
  */
-import { EventEmitter } from 'node:events'
 import mysql from 'mysql2/promise'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
+import { StatementRunner } from './mysql-pool-statements.js'
 import type { NodeAddress, Session } from '../../../src/index.js'
 import { splitNodeAddress } from '../../../src/adapter.js'
 import { checkChangeUser, pingOn, settle } from './mysql-pool-session-ops.js'
@@ -11,15 +11,8 @@ import type { ChangeUserOptions, ConnectionConfigView } from './mysql-pool-sessi
 import { parseKill } from './mysql-pool-kill.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { PrimaryLease } from './mysql-pool-lease.js'
-import { control, defer, dispatch, runStatement } from './mysql-pool-query.js'
-import type {
-  PendingQuery,
-  PoolContext,
-  PoolSql,
-  QueryCallback,
-  QueryPromise,
-  Statement,
-} from './mysql-pool-query.js'
+import { control, defer, runStatement } from './mysql-pool-query.js'
+import type { PoolContext, Statement } from './mysql-pool-query.js'
 import { StatementKind, statementKind } from '../mysql-statement-kind.js'
 
 /** `ROLLBACK` / `ROLLBACK WORK` on its own (not `ROLLBACK TO SAVEPOINT`). */
@@ -54,7 +47,7 @@ const NOTHING_ROLLED_BACK = Object.freeze({
  * It is an `EventEmitter`, as mysql2's connections are (TypeORM adds an `error` listener); it emits
  * nothing: errors go to the statement that hit them.
  */
-export class MysqlPoolConnection extends EventEmitter {
+export class MysqlPoolConnection extends StatementRunner {
   readonly #context: PoolContext
   readonly #session: Session | undefined
   #lease: PrimaryLease | undefined
@@ -109,38 +102,6 @@ export class MysqlPoolConnection extends EventEmitter {
   /** This object (mysql2 exposes the callback connection as `.connection`; both styles live here). */
   get connection(): this {
     return this
-  }
-
-  /** This object: it already speaks mysql2's promise API. */
-  promise(): this {
-    return this
-  }
-
-  /** Runs a statement (text protocol), routed as the class describes. Promise or callback style. */
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
-  query<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  query(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('query', args, (s) => this.#run(s))
-  }
-
-  /** Runs a prepared statement (binary protocol), routed like `query`. Promise or callback style. */
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  execute(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('execute', args, (s) => this.#run(s))
   }
 
   /** Pins the connection to the primary and sends `START TRANSACTION`. */
@@ -243,5 +204,10 @@ export class MysqlPoolConnection extends EventEmitter {
       this.#lease = this.#context.leases.create()
     }
     return runStatement(this.#context, statement, this.#lease, [], this.#session)
+  }
+
+  /** Runs one parsed statement (see {@link StatementRunner}). @internal */
+  protected runStatement(statement: Statement): Promise<[QueryResult, FieldPacket[]]> {
+    return this.#run(statement)
   }
 }

@@ -4,8 +4,8 @@
  * TypeORM (`driver`, which calls `createPool`). Every "connection" is a light handle on one shared
  * ReplicaKit pool per configuration, so the ORM's own pool stays and ReplicaKit routes underneath.
  */
-import { EventEmitter } from 'node:events'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
+import { StatementRunner } from './mysql-pool-statements.js'
 import { ClientClosedError, ErrorCode } from '../../../src/index.js'
 import type { Session } from '../../../src/index.js'
 import { MysqlPoolConnection } from './mysql-pool-connection.js'
@@ -14,14 +14,8 @@ import type { MysqlPoolOptions } from './mysql-pool-create.js'
 import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPool } from './mysql-pool.js'
-import { defer, dispatch, runStatement } from './mysql-pool-query.js'
-import type {
-  PendingQuery,
-  PoolSql,
-  QueryCallback,
-  QueryPromise,
-  Statement,
-} from './mysql-pool-query.js'
+import { defer, runStatement } from './mysql-pool-query.js'
+import type { Statement } from './mysql-pool-query.js'
 
 /** Starts a transaction, or session state that only one physical session can keep. */
 const PINS =
@@ -61,7 +55,7 @@ function keyOf(config: Readonly<Record<string, unknown>>): string {
  * `COMMIT`/`ROLLBACK`, one session on the primary. `SET autocommit`, user variables, `LOCK TABLES`
  * and temporary tables keep it on one primary session until `end()`.
  */
-export class MysqlDriverConnection extends EventEmitter {
+export class MysqlDriverConnection extends StatementRunner {
   readonly #key: string
   readonly #shared: Shared | undefined
   readonly #settings: string[] = []
@@ -111,38 +105,6 @@ export class MysqlDriverConnection extends EventEmitter {
   /** What ORMs' validation reads of mysql2's socket: destroyed once `end()` ran. */
   get stream(): { readonly destroyed: boolean } {
     return { destroyed: this.#closing }
-  }
-
-  /** This object: it already speaks mysql2's promise API. */
-  promise(): this {
-    return this
-  }
-
-  /** Runs a statement (text protocol), routed as the class describes. Callback or promise style. */
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
-  query<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  query(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('query', args, (s) => this.#run(s))
-  }
-
-  /** Runs a prepared statement (binary protocol), routed like `query`. */
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  execute(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('execute', args, (s) => this.#run(s))
   }
 
   /** Ends the handle: a pinned session goes back (rolled back); the last handle ends the pool. */
@@ -224,6 +186,11 @@ export class MysqlDriverConnection extends EventEmitter {
     )
     if (SESSION_SETTING.test(text)) this.#settings.push(text)
     return result
+  }
+
+  /** Runs one parsed statement (see {@link StatementRunner}). @internal */
+  protected runStatement(statement: Statement): Promise<[QueryResult, FieldPacket[]]> {
+    return this.#run(statement)
   }
 }
 

@@ -4,26 +4,20 @@
  * the read preference allows, everything else to the primary, and `getConnection()` connections pin
  * to the primary once they do more than read.
  */
-import { EventEmitter } from 'node:events'
 import mysql from 'mysql2/promise'
 import { ClientClosedError, ErrorCode } from '../../../src/index.js'
 import type { ReplicaKitClient } from '../../../src/index.js'
 import type { MysqlConnection } from '../mysql-adapter.js'
 import { MysqlPoolConnection } from './mysql-pool-connection.js'
-import { dispatch, runPoolStatement } from './mysql-pool-query.js'
-import type {
-  PendingQuery,
-  PoolContext,
-  PoolSql,
-  QueryCallback,
-  QueryPromise,
-} from './mysql-pool-query.js'
+import { runPoolStatement } from './mysql-pool-query.js'
+import type { PoolContext, Statement } from './mysql-pool-query.js'
 import { toMysqlPoolError } from './mysql-pool-error.js'
 import type { MysqlPoolError } from './mysql-pool-error.js'
 import type { ConnectionLeases } from './mysql-pool-lease.js'
 import { CausalReads, PoolCausality } from './mysql-pool-causal.js'
 import type { CausalReadStats } from './mysql-pool-causal.js'
 import type { FieldPacket, QueryResult } from 'mysql2/promise'
+import { StatementRunner } from './mysql-pool-statements.js'
 
 /**
  * A mysql2-compatible pool backed by a ReplicaKit client. Speaks mysql2's promise API (`query`,
@@ -36,7 +30,7 @@ import type { FieldPacket, QueryResult } from 'mysql2/promise'
  * - `end()`: closes the client: every socket and timer.
  * - Every error is a {@link MysqlPoolError}: mysql2's fields, the `ReplicaKitError` at `replicakit`.
  */
-export class MysqlPool extends EventEmitter {
+export class MysqlPool extends StatementRunner {
   readonly #client: ReplicaKitClient<MysqlConnection>
   readonly #context: PoolContext
   #ending: Promise<void> | undefined
@@ -70,38 +64,6 @@ export class MysqlPool extends EventEmitter {
   /** The ReplicaKit client underneath: `topology()`, `on('primaryChanged', …)`, `read`/`write`. */
   get client(): ReplicaKitClient<MysqlConnection> {
     return this.#client
-  }
-
-  /** This object: it already speaks mysql2's promise API (Drizzle calls `promise()` when present). */
-  promise(): this {
-    return this
-  }
-
-  /** Runs one statement, routed by its kind. Promise or callback style. */
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, callback: QueryCallback<T>): PendingQuery
-  query<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  query<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  query(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('query', args, (s) => runPoolStatement(this.#context, s))
-  }
-
-  /** Runs one prepared statement, routed by its kind. Promise or callback style. */
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(
-    sql: PoolSql,
-    values: unknown,
-    callback: QueryCallback<T>,
-  ): PendingQuery
-  execute<T extends QueryResult = QueryResult>(sql: PoolSql, values?: unknown): QueryPromise<T>
-  execute(...args: unknown[]): QueryPromise | PendingQuery {
-    return dispatch('execute', args, (s) => runPoolStatement(this.#context, s))
   }
 
   /**
@@ -186,6 +148,11 @@ export class MysqlPool extends EventEmitter {
   /** mysql2's `escapeId`. */
   escapeId(value: string | string[]): string {
     return mysql.escapeId(value)
+  }
+
+  /** Runs one parsed statement (see {@link StatementRunner}). @internal */
+  protected runStatement(statement: Statement): Promise<[QueryResult, FieldPacket[]]> {
+    return runPoolStatement(this.#context, statement)
   }
 }
 
