@@ -799,3 +799,64 @@ describe('executeWithRetry: retry events', () => {
     expect(h.failures).toEqual([['b:9', e]])
   })
 })
+
+describe('executeWithRetry: what a timed-out call says', () => {
+  it('an idempotent write that failed without proof either way ends with neither outcome label', async () => {
+    const e = notPrimary('a:1')
+    const h = harness([e, 'done'])
+    const call = settle(h.run({ kind: 'write', idempotent: true, random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.cause).toBe(e)
+    expect([...error.labels]).toEqual([])
+  })
+
+  it('names what ended the call, the attempts made and the last error', async () => {
+    const h = harness([network('a:1'), 'rows'])
+    const timedOut = settle(h.run({ random: () => 1, deadlineMS: 80 }))
+    await h.clock.flush()
+    expect((timedOut.state().error as Error).message).toMatch(
+      /^read timed out: .*\(1 attempt\(s\) made\); last error: connection reset by a:1$/,
+    )
+    const controller = new AbortController()
+    const aborted = settle(
+      harness([]).run({
+        kind: 'write',
+        signal: controller.signal,
+        select: () => new Promise<string>(() => undefined),
+      }),
+    )
+    controller.abort(new Error('user cancelled'))
+    await h.clock.flush()
+    expect((aborted.state().error as Error).message).toBe(
+      "write aborted by the caller's signal (0 attempt(s) made); last error: user cancelled",
+    )
+  })
+
+  it('ends with OPERATION_TIMEOUT caused by the selection’s reason when the first selection gives up at the deadline', async () => {
+    const h = harness([])
+    // Another call's earlier deadline re-arms the clock's one deadline timer after the selection's
+    // own timer is set, so the selection gives up first, at the deadline instant.
+    const other = new CallScope(h.clock, 50)
+    const reason = new ServerSelectionError('no node matches readPreference=secondary', {
+      code: ErrorCode.ServerSelectionTimeout,
+    })
+    const call = settle(
+      h.run({
+        deadlineMS: 100,
+        select: (ctx) =>
+          new Promise<string>((_, reject) => {
+            h.clock.setTimeout(() => {
+              reject(reason)
+            }, ctx.remainingMS())
+          }),
+      }),
+    )
+    await h.clock.advanceAsync(100)
+    const error = call.state().error as TimeoutError
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.cause).toBe(reason)
+    other.dispose()
+  })
+})

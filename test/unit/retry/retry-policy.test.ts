@@ -93,3 +93,12 @@ describe('chooseReportedError', () => {
     expect(() => chooseReportedError([])).toThrow(RangeError)
   })
 })
+
+describe('createRetryPolicy: fractional backoffs', () => {
+  it('accepts fractional backoff bounds (only maxRetries must be an integer)', () => {
+    expect(createRetryPolicy({ baseBackoffMS: 12.5, maxBackoffMS: 100.5 })).toMatchObject({
+      baseBackoffMS: 12.5,
+      maxBackoffMS: 100.5,
+    })
+  })
+})
