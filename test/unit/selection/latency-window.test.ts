@@ -80,3 +80,16 @@ describe('pickInWindow', () => {
     expect(pickInWindow(nodes, { random: () => 1, operationCount })?.address).toBe('b:1')
   })
 })
+
+describe('pickInWindow with a random source that strays to 1', () => {
+  it('still draws two distinct candidates and takes the less busy one', () => {
+    const counts: Record<string, number> = { 'a:1': 5, 'b:1': 1, 'c:1': 9 }
+    const nodes = [node('a:1', 5), node('b:1', 5), node('c:1', 5)]
+    const picked = pickInWindow(nodes, {
+      random: () => 1,
+      operationCount: (address) => counts[address] ?? 0,
+    })
+    // first: the last slot (c); second: the last of the two others (b); b is less busy.
+    expect(picked?.address).toBe('b:1')
+  })
+})

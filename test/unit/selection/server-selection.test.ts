@@ -315,3 +315,19 @@ describe('selectNodes', () => {
     expect(chosen?.address).toBe('sw:1')
   })
 })
+
+describe('selectSuitableNodes outside replica sets', () => {
+  it('finds no load balancer before the load balancer has been described', () => {
+    const seed = makeNode('lb:1', { type: NodeType.Unknown })
+    expect(read(makeTopology(TopologyType.LoadBalanced, [seed]), { mode: 'nearest' })).toEqual([])
+    const lb = makeNode('lb:1', { type: NodeType.LoadBalancer })
+    expect(write(makeTopology(TopologyType.LoadBalanced, [lb]))).toEqual(['lb:1'])
+  })
+
+  it('does not take a PossiblePrimary guess for an available node in a direct connection', () => {
+    const guess = makeNode('d:1', { type: NodeType.PossiblePrimary, roundTripTimeMS: 1 })
+    expect(write(makeTopology(TopologyType.Single, [guess]))).toEqual([])
+    const unknown = makeNode('d:1', { type: NodeType.Unknown })
+    expect(write(makeTopology(TopologyType.Single, [unknown]))).toEqual([])
+  })
+})
