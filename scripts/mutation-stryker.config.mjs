@@ -23,7 +23,7 @@ export const TARGETS = {
 const target = process.env['REPLICAKIT_MUTATION_TARGET'] ?? 'retry'
 const mutate = TARGETS[/** @type {keyof typeof TARGETS} */ (target)]
 if (mutate === undefined) throw new Error(`unknown mutation target ${target}`)
-const out = `reports/mutation/${target}`
+const out = process.env['REPLICAKIT_MUTATION_OUT'] ?? `reports/mutation/${target}`
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

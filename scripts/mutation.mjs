@@ -11,7 +11,10 @@
 //   npm run test:mutation -- retry --survivors    also list the surviving mutants
 //
 // Reports: reports/mutation/<target>/index.html and report.json (git-ignored), reused by the next
-// run of the same target (incremental mode: only mutants whose code or covering tests changed run).
+// run of the same target (incremental mode: only mutants whose code or covering tests changed run;
+// a survivor is not re-tested against new tests, so use --force after adding some).
+// REPLICAKIT_MUTATION_OUT=<folder> writes a run elsewhere (e.g. a --mutate of survivors' lines);
+// REPLICAKIT_MUTATION_EXCLUDE=<globs> leaves test files out; REPLICAKIT_MUTATION_CONCURRENCY=<n>.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
