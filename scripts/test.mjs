@@ -80,6 +80,7 @@ try {
       continue
     }
     if (status !== 0) broken = true
+    const failedBefore = totals.failed
     const perProject = new Map(projects.map((p) => [p, { passed: 0, failed: 0, skipped: 0 }]))
     for (const file of report.testResults ?? []) {
       const project = projectOf(file.name, projects)
@@ -101,6 +102,12 @@ try {
       totals.skipped += c.skipped
       lines.push(`${project}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`)
       if (c.failed > 0) broken = true
+    }
+    // vitest failed the run with no failed test (an unhandled error or rejection during the run):
+    // a failure all the same, counted so that the last line never reads "0 failed".
+    if (status !== 0 && totals.failed === failedBefore) {
+      totals.failed += 1
+      lines.push(`${projects.join('+')}: FAILED (vitest exited ${status}: unhandled errors, see above)`)
     }
   }
 } finally {
