@@ -10,7 +10,9 @@ import { connect } from '../adapters/cassandra/index.js'
 import type { CassandraConnection } from '../adapters/cassandra/index.js'
 import type { ReplicaKitClient } from '../src/index.js'
 import { acquireCassandraRing, releaseCassandraRing } from '../test/clusters/cassandra-shared.js'
-import { median, ratio, round, roundOrder, seededRandom, summarizeLatencies } from './stats.js'
+import { drive } from './closed-loop.js'
+import type { Op, Segment } from './closed-loop.js'
+import { median, ratio, round, roundOrder, summarizeLatencies } from './stats.js'
 
 /** What one run measures. */
 export interface CassandraBenchOptions {
@@ -35,58 +37,10 @@ export const DEFAULT_CASSANDRA_BENCH_OPTIONS: CassandraBenchOptions = Object.fre
 
 const QUICK: Partial<CassandraBenchOptions> = { rounds: 2, durationMS: 1_500, pausedMS: 2_500 }
 
-type Op = (id: number, write: boolean) => Promise<unknown>
 type Mode = 'raw' | 'replicakit'
-
-interface Segment {
-  readonly ops: number
-  readonly errors: number
-  readonly cpuUSPerOp: number
-  readonly opsPerSec: number
-  readonly latenciesMS: number[]
-}
 
 const READ = 'SELECT v FROM rk_bench WHERE id = ?'
 const WRITE = 'INSERT INTO rk_bench (id, v) VALUES (?, ?)'
-
-async function drive(
-  op: Op,
-  options: CassandraBenchOptions,
-  writeRatio: number,
-  durationMS: number,
-  seed: number,
-): Promise<Segment> {
-  const random = seededRandom(seed)
-  const latenciesMS: number[] = []
-  let ops = 0
-  let errors = 0
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const until = started + durationMS
-  const worker = async (): Promise<void> => {
-    while (performance.now() < until) {
-      const id = Math.floor(random() * options.rows)
-      const t0 = performance.now()
-      try {
-        await op(id, random() < writeRatio)
-      } catch {
-        errors++
-      }
-      latenciesMS.push(performance.now() - t0)
-      ops++
-    }
-  }
-  await Promise.all(Array.from({ length: options.concurrency }, worker))
-  const elapsedMS = performance.now() - started
-  const used = process.cpuUsage(cpu)
-  return {
-    ops,
-    errors,
-    cpuUSPerOp: (used.user + used.system) / Math.max(1, ops),
-    opsPerSec: (ops * 1000) / elapsedMS,
-    latenciesMS,
-  }
-}
 
 function rawOp(client: cassandra.Client, readTimeout: number): Op {
   const one = cassandra.types.consistencies.localOne
@@ -142,20 +96,14 @@ export async function runCassandraBench(
     }
     const ops: Record<Mode, Op> = { raw: rawOp(raw, 2_000), replicakit: rkOp(db) }
     for (const mode of ['raw', 'replicakit'] as const)
-      await drive(ops[mode], options, options.writeRatio, 500, 1) // warm-up
+      await drive(ops[mode], { ...options, durationMS: 500, seed: 1 }) // warm-up
     // Prepare on the speculative client too: the driver prepares on one host, without speculation.
-    await drive(rkOp(dbSpec), options, options.writeRatio, 500, 2)
+    await drive(rkOp(dbSpec), { ...options, durationMS: 500, seed: 2 })
     const rounds: Record<Mode, Segment>[] = []
     for (let r = 0; r < options.rounds; r++) {
       const result: Partial<Record<Mode, Segment>> = {}
       for (const mode of roundOrder(['raw', 'replicakit'] as const, r)) {
-        result[mode] = await drive(
-          ops[mode],
-          options,
-          options.writeRatio,
-          options.durationMS,
-          100 + r,
-        )
+        result[mode] = await drive(ops[mode], { ...options, seed: 100 + r })
       }
       rounds.push(result as Record<Mode, Segment>)
       log(
@@ -176,7 +124,13 @@ export async function runCassandraBench(
         ]
         paused = {}
         for (const [name, op] of pausedOps) {
-          const s = await drive(op, { ...options, concurrency: 8 }, 0, options.pausedMS, 7)
+          const s = await drive(op, {
+            ...options,
+            concurrency: 8,
+            writeRatio: 0,
+            durationMS: options.pausedMS,
+            seed: 7,
+          })
           const lat = summarizeLatencies(s.latenciesMS)
           paused[name] = {
             ops: s.ops,

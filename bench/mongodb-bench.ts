@@ -12,7 +12,9 @@ import type { MongoConn } from '../adapters/mongodb/index.js'
 import type { ReplicaKitClient } from '../src/index.js'
 import { startFerretdb } from '../test/clusters/ferretdb-server.js'
 import { startMongoSim } from '../test/clusters/mongo-sim.js'
-import { median, ratio, round, roundOrder, seededRandom, summarizeLatencies } from './stats.js'
+import { drive } from './closed-loop.js'
+import type { Op, Segment } from './closed-loop.js'
+import { median, ratio, round, roundOrder, summarizeLatencies } from './stats.js'
 
 /** What one run measures. */
 export interface MongodbBenchOptions {
@@ -41,56 +43,9 @@ export const DEFAULT_MONGODB_BENCH_OPTIONS: MongodbBenchOptions =
 
 const QUICK: Partial<MongodbBenchOptions> = { rounds: 2, durationMS: 1_000, warmupMS: 200 }
 
-type Op = (id: number, write: boolean) => Promise<unknown>
 type Mode = 'raw' | 'replicakit'
 const MODES: readonly Mode[] = ['raw', 'replicakit']
 const COLLECTION = 'rk_bench'
-
-interface Segment {
-  readonly ops: number
-  readonly errors: number
-  readonly cpuUSPerOp: number
-  readonly opsPerSec: number
-  readonly latenciesMS: number[]
-}
-
-async function drive(
-  op: Op,
-  o: MongodbBenchOptions,
-  durationMS: number,
-  seed: number,
-): Promise<Segment> {
-  const random = seededRandom(seed)
-  const latenciesMS: number[] = []
-  let ops = 0
-  let errors = 0
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const until = started + durationMS
-  const worker = async (): Promise<void> => {
-    while (performance.now() < until) {
-      const id = Math.floor(random() * o.rows)
-      const t0 = performance.now()
-      try {
-        await op(id, random() < o.writeRatio)
-      } catch {
-        errors++
-      }
-      latenciesMS.push(performance.now() - t0)
-      ops++
-    }
-  }
-  await Promise.all(Array.from({ length: o.concurrency }, worker))
-  const elapsedMS = performance.now() - started
-  const used = process.cpuUsage(cpu)
-  return {
-    ops,
-    errors,
-    cpuUSPerOp: (used.user + used.system) / Math.max(1, ops),
-    opsPerSec: (ops * 1000) / elapsedMS,
-    latenciesMS,
-  }
-}
 
 /** The raw driver, as an application holds it: one `Db`, a collection looked up per operation. */
 function rawOp(db: Db): Op {
@@ -131,12 +86,12 @@ async function measure(
     for (let i = 0; i < docs.length; i += 200)
       await db.collection(COLLECTION).insertMany(docs.slice(i, i + 200))
     const ops: Record<Mode, Op> = { raw: rawOp(db), replicakit: rkOp(rk) }
-    for (const mode of MODES) await drive(ops[mode], o, o.warmupMS, 1)
+    for (const mode of MODES) await drive(ops[mode], { ...o, durationMS: o.warmupMS, seed: 1 })
     const rounds: Record<Mode, Segment>[] = []
     for (let r = 0; r < o.rounds; r++) {
       const result: Partial<Record<Mode, Segment>> = {}
       for (const mode of roundOrder(MODES, r))
-        result[mode] = await drive(ops[mode], o, o.durationMS, 100 + r)
+        result[mode] = await drive(ops[mode], { ...o, seed: 100 + r })
       const done = result as Record<Mode, Segment>
       rounds.push(done)
       log(
