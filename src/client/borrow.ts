@@ -4,6 +4,7 @@ import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
 import { OperationError, isReplicaKitError } from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import type { CallScope } from '../retry/call-scope.js'
+import type { AttemptContext } from '../retry/execute-with-retry.js'
 import type { NodeAddress } from '../topology/node-address.js'
 
 /** Where a write attempt's causal token lands. @internal */
@@ -94,12 +95,15 @@ export class ConnectionBorrower<Conn> {
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
     written: WrittenToken | undefined,
+    attempt?: Pick<AttemptContext, 'connecting' | 'sending'>,
   ): Promise<T> {
     const node = target.node
     const running = node === undefined ? undefined : this.#counter(node)
     if (running !== undefined) running.count++
     try {
       let conn: Conn
+      // Nothing is sent while a connection is on its way: a call ended now wrote nothing.
+      attempt?.connecting()
       try {
         conn = await this.#adapter.acquire(target, new AcquireRequest(this.#connectBoundMS, scope))
       } catch (error: unknown) {
@@ -112,6 +116,7 @@ export class ConnectionBorrower<Conn> {
         this.#adapter.release(conn, false)
         throw ended
       }
+      attempt?.sending()
       let destroy = false
       try {
         const result = await fn(conn)

@@ -300,11 +300,12 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   ): (node: Target, ctx: AttemptContext) => Promise<T> {
     const causal = this.#causal
     if (token === null || causal === undefined) {
-      return (node, ctx) => this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
+      return (node, ctx) =>
+        this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined, ctx)
     }
     return async (node, ctx) => {
       if (node !== undefined) await causal.awaitCovered(node, token, ctx.signal, ctx.remainingMS())
-      return this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
+      return this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined, ctx)
     }
   }
 
@@ -316,7 +317,8 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
   ): (node: Target, ctx: AttemptContext) => Promise<T> {
     const writes = this.#replicaWrites
     if (writes === undefined) {
-      return (node, ctx) => this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined)
+      return (node, ctx) =>
+        this.#borrower.run(targetOf(node, intent, ctx), scope, fn, undefined, ctx)
     }
     return (node, ctx) =>
       writes.attempt(targetOf(node, intent, ctx), ctx, scope, fn, intent.writeConcern, session)

@@ -60,7 +60,13 @@ export class ReplicaWaitWrites<Conn> {
     // The write's causal token costs a round trip: fetch it only when w or a session needs it.
     const needsToken = required > 0 || session !== undefined
     const written: WrittenToken = { token: null }
-    const result = await this.#borrower.run(target, scope, fn, needsToken ? written : undefined)
+    const result = await this.#borrower.run(
+      target,
+      scope,
+      fn,
+      needsToken ? written : undefined,
+      ctx,
+    )
     const token = written.token
     session?.advance(token)
     // Nothing was written in this call (or the backend cannot tell): nothing to wait for.

@@ -31,6 +31,13 @@ export interface AttemptContext {
   readonly signal: AbortSignal
   /** Milliseconds left before the call's deadline (0 once it has passed). */
   remainingMS(): number
+  /**
+   * The attempt is waiting for a connection and has sent nothing yet: if the call ends now, a
+   * write's outcome is known (not written). Optional to call; by default an attempt counts as sent.
+   */
+  connecting(): void
+  /** The attempt is about to send its request: from now on a write's outcome may be unknown. */
+  sending(): void
 }
 
 /** Emitted before each retry. Frozen. */
@@ -134,12 +141,27 @@ class Attempt implements AttemptContext {
   readonly attempt: number
   readonly deprioritized: readonly NodeAddress[]
   readonly #scope: CallScope
+  readonly #loop: { noteSending(sending: boolean): void }
 
-  constructor(attempt: number, deprioritized: readonly NodeAddress[], scope: CallScope) {
+  constructor(
+    attempt: number,
+    deprioritized: readonly NodeAddress[],
+    scope: CallScope,
+    loop: { noteSending(sending: boolean): void },
+  ) {
     this.attempt = attempt
     this.deprioritized = deprioritized
     this.#scope = scope
+    this.#loop = loop
     Object.freeze(this)
+  }
+
+  connecting(): void {
+    this.#loop.noteSending(false)
+  }
+
+  sending(): void {
+    this.#loop.noteSending(true)
   }
 
   get signal(): AbortSignal {
@@ -231,6 +253,11 @@ class RetryLoop<T> {
     return ({ error, attemptNumber }) => this.#retryAfter(error, attemptNumber)
   }
 
+  /** What the attempt says of its request (see `AttemptContext.connecting`). */
+  noteSending(sending: boolean): void {
+    this.#attemptInFlight = sending
+  }
+
   /** One attempt: select, then run. */
   async #attempt(attemptNumber: number): Promise<T> {
     const call = this.#call
@@ -239,6 +266,7 @@ class RetryLoop<T> {
       attemptNumber,
       this.#deprioritized.length === 0 ? NO_NODES : Object.freeze([...this.#deprioritized]),
       scope,
+      this,
     )
     let node: Target
     try {

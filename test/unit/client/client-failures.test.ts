@@ -129,3 +129,25 @@ describe('close()', () => {
     expect(changes).toEqual([])
   })
 })
+
+describe('a write whose deadline passes while its connection is on its way', () => {
+  it('is reported as not written (NoWritesPerformed), not as an unknown outcome', async () => {
+    const cluster = new FakeCluster({ [A]: 'primary' })
+    const base = createFakeAdapter(cluster)
+    // The connection never comes (a hung node, a driver waiting for a primary): nothing is sent.
+    const adapter = { ...base, acquire: () => new Promise<FakeConn>(() => undefined) }
+    const resolved = resolveOptions(`mysql://app:pw@${A}/appdb`, {
+      heartbeatFrequencyMS: 500,
+      timeoutMS: 300,
+    })
+    const db = new ReplicaKitClient(() => adapter, resolved)
+    clients.push(db)
+    await db.waitForPrimary()
+    const fn = vi.fn(() => Promise.resolve(1))
+    const error = await caught(db.write(fn))
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel('UnknownOutcome')).toBe(false)
+    expect(error.hasLabel('NoWritesPerformed')).toBe(true)
+    expect(fn).not.toHaveBeenCalled()
+  })
+})
