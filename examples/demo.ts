@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   const client = db
   print(`Connecting ReplicaKit: ${redactUri(c.uri)}`)
   client.on('warning', (e) => {
-    const text = `warning from ${label(e.address)}: ${e.message}`
+    const text = `warning${e.address !== undefined ? ` from ${label(e.address)}` : ''}: ${e.message}`
     if (run.t0 === 0) print(`  ${text}`)
     else event(`event ${text}`)
   })

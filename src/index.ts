@@ -34,6 +34,7 @@ export {
   WriteConcernError,
   OperationError,
   ClientClosedError,
+  TlsError,
   isReplicaKitError,
 } from './errors/errors.js'
 export type { ReplicaKitErrorOptions } from './errors/errors.js'

@@ -36,8 +36,12 @@ export interface ClientEvents {
   retry: RetryEvent
   /** A call fell back to another data center (Cassandra: `dataCenterFailover`, tag sets). */
   dataCenterFailover: DataCenterFailoverEvent
-  /** A probe found something an operator should fix (e.g. the app user can bypass read_only). */
-  warning: { readonly address: NodeAddress; readonly message: string }
+  /**
+   * Something an operator should fix: a probe's finding (e.g. the app user can bypass read_only), with
+   * the node's `address`; or the configuration's (TLS verification turned off, a lenient-mode
+   * option ignored), without one, emitted once just after the client is made.
+   */
+  warning: { readonly address?: NodeAddress; readonly message: string }
   /** The client was closed. */
   closed: Readonly<Record<string, never>>
 }

@@ -21,6 +21,7 @@ import type { NodeDescription } from '../topology/node-description.js'
 import type { Topology } from '../topology/topology.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
+import { tlsWarnings } from '../tls/tls-material.js'
 import { assertAdapterShape } from './adapter-shape.js'
 import { ConnectionBorrower } from './borrow.js'
 import { CallIntents } from './call-intent.js'
@@ -139,6 +140,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         ? new CausalWait(replication, topology, options.causalWaitMS)
         : undefined
     this.forwardTopologyEvents(topology)
+    this.#announceConfigurationWarnings()
     topology.start()
     if (capabilities.discovery === 'driver') {
       adapter.start?.(
@@ -147,6 +149,26 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         }),
       )
     }
+  }
+
+  /**
+   * Emits the configuration's warnings (`options.warnings` and TLS checks turned off) as `warning`
+   * events once the code that made the client has attached its listeners (on the next turn of the
+   * event loop; the clock's timer does not keep the process alive). They are kept in `options.warnings` and
+   * {@link configurationWarnings} as well.
+   */
+  #announceConfigurationWarnings(): void {
+    const warnings = this.configurationWarnings
+    if (warnings.length === 0) return
+    this.#clock.setTimeout(() => {
+      if (this.#closed) return
+      for (const message of warnings) this.emit('warning', { message })
+    }, 0)
+  }
+
+  /** The configuration's warnings: lenient-mode problems and TLS checks turned off. */
+  get configurationWarnings(): readonly string[] {
+    return [...this.#options.warnings, ...tlsWarnings(this.#options.tls)]
   }
 
   /** The resolved options (password included in memory only; never logged). */

@@ -69,6 +69,11 @@ const NEVER_RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.AuthenticationFailed,
   // A missing database does not appear by retrying.
   ErrorCode.UnknownDatabase,
+  // A certificate that does not verify, or a server that wants TLS, stays so until someone acts.
+  ErrorCode.TlsCertificateInvalid,
+  ErrorCode.TlsHostnameMismatch,
+  ErrorCode.TlsRequired,
+  ErrorCode.TlsHandshakeFailed,
   // Split brain needs an operator; writes are refused until then (docs/errors.md: SPLIT_BRAIN).
   ErrorCode.SplitBrain,
   // A write concern error means the write *was* applied: re-running it would apply it twice.
@@ -124,6 +129,10 @@ const NODE_STATE_CHANGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 const REFUSED_CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.AuthenticationFailed,
   ErrorCode.UnknownDatabase,
+  ErrorCode.TlsCertificateInvalid,
+  ErrorCode.TlsHostnameMismatch,
+  ErrorCode.TlsRequired,
+  ErrorCode.TlsHandshakeFailed,
 ])
 
 /**

@@ -17,6 +17,14 @@ export const ErrorCode = {
   NetworkError: 'NETWORK_ERROR',
   /** The server refused the credentials. */
   AuthenticationFailed: 'AUTHENTICATION_FAILED',
+  /** The server's TLS certificate could not be verified against the trusted CAs (`tlsCAFile`). */
+  TlsCertificateInvalid: 'TLS_CERTIFICATE_INVALID',
+  /** The server's TLS certificate is valid but does not name the host connected to. */
+  TlsHostnameMismatch: 'TLS_HOSTNAME_MISMATCH',
+  /** The server accepts only TLS connections and the client connected without TLS. */
+  TlsRequired: 'TLS_REQUIRED',
+  /** The TLS handshake failed otherwise (no TLS on that port, client certificate refused, no common protocol). */
+  TlsHandshakeFailed: 'TLS_HANDSHAKE_FAILED',
   /** The database (MySQL schema, Cassandra keyspace) named in the connection string does not exist. */
   UnknownDatabase: 'UNKNOWN_DATABASE',
   /** The call's deadline (`timeoutMS`) passed before it finished. */

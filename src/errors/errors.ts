@@ -95,6 +95,14 @@ export class NetworkError extends ReplicaKitError {
   override name = 'NetworkError'
 }
 
+/**
+ * A TLS connection could not be set up: the server's certificate does not verify or does not name the
+ * host, the server requires TLS, or the handshake failed. Never retried: it does not heal by waiting.
+ */
+export class TlsError extends ReplicaKitError {
+  override name = 'TlsError'
+}
+
 /** A deadline, a socket timeout, or the caller's `AbortSignal` ended the call. */
 export class TimeoutError extends ReplicaKitError {
   override name = 'TimeoutError'
