@@ -39,7 +39,7 @@ const HOSTNAME_CODE = 'ERR_TLS_CERT_ALTNAME_INVALID'
 const HANDSHAKE_CODE_PREFIX = 'ERR_SSL_'
 
 /** How deep {@link tlsErrorFrom} looks through `cause`, `errors` and drivers' inner-error maps. */
-const MAX_DEPTH = 4
+const MAX_DEPTH = 6
 
 /**
  * Finds a TLS failure in `error` — Node's own error, or one a driver wrapped (`cause`, an
@@ -120,26 +120,22 @@ function findTlsCause(value: unknown, depth: number): FoundTlsCause | undefined 
   return undefined
 }
 
-/** Where drivers keep the errors they wrap. */
+/**
+ * Where drivers keep the errors they wrap: `cause`, `errors` (AggregateError), `innerErrors`
+ * (cassandra-driver, keyed by host), `reason.servers` (the mongodb driver: a Map of server
+ * descriptions, each with its `error`).
+ */
 function innerValues(value: object): unknown[] {
+  if (value instanceof Map) return [...(value as Map<unknown, unknown>).values()]
   const record = value as Record<string, unknown>
   const inner: unknown[] = []
-  if ('cause' in record) inner.push(record['cause'])
-  if (Array.isArray(record['errors'])) inner.push(...(record['errors'] as unknown[]))
-  for (const key of ['innerErrors', 'reason']) {
-    const map = record[key]
-    if (typeof map === 'object' && map !== null) {
-      if (map instanceof Map) inner.push(...map.values())
-      else if (map instanceof Error) inner.push(map)
-      else inner.push(...Object.values(map as Record<string, unknown>))
-    }
-  }
-  // The mongodb driver's MongoServerSelectionError: reason.servers is a Map of descriptions with `error`.
-  if (record['servers'] instanceof Map) {
-    for (const server of (record['servers'] as Map<unknown, unknown>).values()) {
-      if (typeof server === 'object' && server !== null)
-        inner.push((server as { error?: unknown }).error)
-    }
+  for (const key of ['cause', 'error', 'errors', 'innerErrors', 'reason', 'servers']) {
+    const held = record[key]
+    if (typeof held !== 'object' || held === null) continue
+    if (Array.isArray(held)) inner.push(...(held as unknown[]))
+    else if (held instanceof Error || held instanceof Map) inner.push(held)
+    else if (key === 'innerErrors') inner.push(...Object.values(held))
+    else inner.push(held)
   }
   return inner
 }

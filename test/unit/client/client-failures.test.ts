@@ -12,6 +12,7 @@ import { ErrorCode, ServerSelectionError } from '../../../src/errors/errors.js'
 import { createFakeAdapter, FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn, FakeRole } from '../../fixtures/fake-adapter.js'
 import { caught } from '../../fixtures/caught.js'
+import { tlsError } from '../../../src/tls/tls-errors.js'
 
 const A = '10.0.0.1:3306'
 const B = '10.0.0.2:3306'
@@ -60,6 +61,59 @@ describe('refused credentials', () => {
     const { db } = setUp({ [A]: 'refusing', [B]: 'primary' })
     await expect(db.write(() => Promise.resolve('ok'))).resolves.toBe('ok')
     await expect(db.connect()).resolves.toBe(db)
+  })
+})
+
+describe('a TLS failure on every node', () => {
+  it('fails connect() and calls at once with its own code, like refused credentials', async () => {
+    // 30 s bounds: the call must not wait for them (the test's own 10 s timeout would fail first).
+    const cluster = new FakeCluster({ [A]: 'primary', [B]: 'secondary' })
+    const resolved = resolveOptions(`mysql://app:pw@${A},${B}/appdb?tls=true`, {
+      serverSelectionTimeoutMS: 30_000,
+      timeoutMS: 30_000,
+    })
+    const db = new ReplicaKitClient(() => {
+      const adapter = createFakeAdapter(cluster)
+      return {
+        ...adapter,
+        probe: (node) =>
+          Promise.reject(
+            tlsError(ErrorCode.TlsCertificateInvalid, node, 'self-signed certificate'),
+          ),
+      }
+    }, resolved)
+    clients.push(db)
+    const refused = await caught(db.connect())
+    expect(refused.code).toBe(ErrorCode.TlsCertificateInvalid)
+    expect(refused.message).toContain('tlsCAFile')
+    const call = await caught(db.read(() => Promise.resolve(1)))
+    expect(call.code).toBe(ErrorCode.TlsCertificateInvalid)
+  })
+})
+
+describe('configuration warnings', () => {
+  it('are emitted once, without an address, after the client is made: TLS verification turned off', async () => {
+    const { db } = setUp({ [A]: 'primary' }, { tls: true, tlsAllowInvalidCertificates: true })
+    const warnings: { address?: string; message: string }[] = []
+    db.on('warning', (w) => warnings.push(w))
+    await vi.waitFor(() => {
+      expect(warnings.length).toBeGreaterThan(0)
+    })
+    await db.write(() => Promise.resolve(1))
+    expect(warnings).toEqual([
+      { message: expect.stringMatching(/certificate verification is off/) },
+    ])
+    expect(db.configurationWarnings).toEqual([warnings[0]?.message])
+  })
+
+  it('are not emitted when every check is on', async () => {
+    const { db } = setUp({ [A]: 'primary' }, { tls: true })
+    const warnings: unknown[] = []
+    db.on('warning', (w) => warnings.push(w))
+    await db.write(() => Promise.resolve(1))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(warnings).toEqual([])
+    expect(db.configurationWarnings).toEqual([])
   })
 })
 
