@@ -53,8 +53,9 @@ export default {
   htmlReporter: { fileName: `${out}/index.html` },
   jsonReporter: { fileName: `${out}/report.json` },
   // The sandbox is <tempDirName>/sandbox-*/, so the spec runners' `../shared/spec-tests` resolves to
-  // <tempDirName>/shared, which mutation.mjs links to the real ../shared.
-  tempDirName: 'reports/mutation/.stryker-tmp',
+  // <tempDirName>/shared, which mutation.mjs links to the real ../shared. REPLICAKIT_MUTATION_TMP
+  // gives a run its own folder, so two Stryker runs at once do not share (and clean) one.
+  tempDirName: process.env['REPLICAKIT_MUTATION_TMP'] ?? 'reports/mutation/.stryker-tmp',
   ignorePatterns: ['.cluster', 'dist', 'coverage', 'reports', '.ci'],
   thresholds: { high: 90, low: 85, break: null },
   // Over the test's own time: a mutant that hangs (an endless retry) ends as Timeout, which counts as detected.

@@ -14,7 +14,8 @@
 // run of the same target (incremental mode: only mutants whose code or covering tests changed run;
 // a survivor is not re-tested against new tests, so use --force after adding some).
 // REPLICAKIT_MUTATION_OUT=<folder> writes a run elsewhere (e.g. a --mutate of survivors' lines);
-// REPLICAKIT_MUTATION_EXCLUDE=<globs> leaves test files out; REPLICAKIT_MUTATION_CONCURRENCY=<n>.
+// REPLICAKIT_MUTATION_EXCLUDE=<globs> leaves test files out; REPLICAKIT_MUTATION_CONCURRENCY=<n>;
+// REPLICAKIT_MUTATION_TMP=<folder> gives the run its own temp folder (two runs at once).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
@@ -34,9 +35,13 @@ if (targets.length === 0) targets.push(...CORE)
 
 let failed = false
 if (!reportOnly) {
-  // Stryker copies the tree to reports/mutation/.stryker-tmp/sandbox-*/; the spec runners read
+  // Stryker copies the tree to <temp folder>/sandbox-*/ (reports/mutation/.stryker-tmp, or
+  // REPLICAKIT_MUTATION_TMP, as in mutation-stryker.config.mjs); the spec runners read
   // ../shared/spec-tests relative to the tree, so that folder needs a `shared` next to the sandboxes.
-  const tmp = join(ROOT, 'reports', 'mutation', '.stryker-tmp')
+  const tmp = resolve(
+    ROOT,
+    process.env['REPLICAKIT_MUTATION_TMP'] ?? 'reports/mutation/.stryker-tmp',
+  )
   mkdirSync(tmp, { recursive: true })
   const link = join(tmp, 'shared')
   if (!existsSync(link)) symlinkSync(resolve(ROOT, '..', 'shared'), link)
