@@ -24,12 +24,14 @@ import type {
   ReplicaKitError,
   ResolvedOptions,
 } from '../../src/adapter.js'
+import { checkDriverOptions } from './mysql-config.js'
 import { MysqlConnections } from './mysql-connections.js'
 import type { MysqlConnection } from './mysql-connections.js'
 import { MysqlErrorPhase, mapMysqlError } from './mysql-errors.js'
 import { MysqlProber } from './mysql-prober.js'
 import { MysqlReplication } from './mysql-replication.js'
 import { SocketRegistry } from './mysql-sockets.js'
+import { createMysqlSsl } from './mysql-tls.js'
 
 export type { MysqlConnection } from './mysql-connections.js'
 export { DEFAULT_MYSQL_SET_NAME } from './mysql-prober.js'
@@ -64,8 +66,11 @@ export class MysqlAdapter implements Adapter<MysqlConnection> {
   constructor(context: AdapterContext) {
     this.#options = context.options
     this.#clock = context.clock
+    checkDriverOptions(context.options)
     const parts = {
       options: context.options,
+      // The TLS files are read once, here; every probe and data connection shares this `ssl`.
+      ssl: createMysqlSsl(context.options.tls),
       clock: context.clock,
       topology: context.topology,
       sockets: this.#sockets,
@@ -125,7 +130,16 @@ export class MysqlAdapter implements Adapter<MysqlConnection> {
     node: NodeAddress | undefined,
     phase: MysqlErrorPhase,
   ): ReplicaKitError {
-    return mapMysqlError(error, node, { phase, password: this.#options.password })
+    const { tls, password } = this.#options
+    return mapMysqlError(error, node, {
+      phase,
+      password,
+      tls: tls.enabled
+        ? tls.certificateKeyFile !== undefined
+          ? 'client-certificate'
+          : 'on'
+        : 'off',
+    })
   }
 
   #assertOpen(node: NodeAddress): void {

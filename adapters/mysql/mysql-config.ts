@@ -1,25 +1,10 @@
 /**
  * Turns resolved ReplicaKit options into mysql2 connection and pool options for one node.
  */
-import { readFileSync } from 'node:fs'
 import type { ConnectionOptions, PoolOptions } from 'mysql2/promise'
 import { ConfigError, ErrorCode, splitNodeAddress } from '../../src/adapter.js'
 import type { NodeAddress } from '../../src/adapter.js'
-
-/** The TLS settings the adapter reads (the `tls` object of `ResolvedOptions`). */
-export interface MysqlTlsSettings {
-  /** Default `false`: plain TCP. */
-  readonly enabled?: boolean
-  /** PEM file of the CA(s) to trust. */
-  readonly caFile?: string
-  /** PEM file holding the client certificate and key. */
-  readonly certificateKeyFile?: string
-  readonly certificateKeyFilePassword?: string
-  /** Default `false`. Accept any certificate (testing only). */
-  readonly allowInvalidCertificates?: boolean
-  /** Default `false`. Accept a certificate whose name does not match the host. */
-  readonly allowInvalidHostnames?: boolean
-}
+import type { MysqlSsl } from './mysql-tls.js'
 
 /** The part of `ResolvedOptions` the MySQL adapter reads. */
 export interface MysqlConnectionSettings {
@@ -34,43 +19,20 @@ export interface MysqlConnectionSettings {
   readonly minPoolSize?: number
   /** An idle pooled connection is closed after this long, ms; 0 (default) = never. */
   readonly maxIdleTimeMS?: number
-  readonly tls?: MysqlTlsSettings
   /** mysql2 options for pooled connections only (not probes), verbatim (option `driverOptions`). */
   readonly driverOptions?: Readonly<Record<string, unknown>>
 }
 
+/** What a connection adds to the settings: its own connect bound and the adapter's TLS. */
+export interface MysqlConnectionExtras {
+  /** Overrides `connectTimeoutMS` (a probe uses {@link probeConnectTimeoutMS}); 0 = no timer. */
+  readonly connectTimeoutMS?: number
+  /** mysql2's `ssl`, made once per adapter by `createMysqlSsl`; absent = plain TCP. */
+  readonly ssl?: MysqlSsl | undefined
+}
+
 /** How long a pooled socket idles before TCP keep-alive probes start, ms. */
 export const KEEP_ALIVE_INITIAL_DELAY_MS = 10_000
-
-function tlsOptions(tls: MysqlTlsSettings | undefined): ConnectionOptions['ssl'] {
-  if (tls?.enabled !== true) return undefined
-  const read = (file: string, what: string): string => {
-    try {
-      return readFileSync(file, 'utf8')
-    } catch (error) {
-      throw new ConfigError(
-        `cannot read the ${what} file ${file}: check the path and permissions`,
-        {
-          code: ErrorCode.InvalidOption,
-          cause: error,
-        },
-      )
-    }
-  }
-  const pem =
-    tls.certificateKeyFile === undefined
-      ? undefined
-      : read(tls.certificateKeyFile, 'tlsCertificateKeyFile')
-  return {
-    ...(tls.caFile !== undefined ? { ca: read(tls.caFile, 'tlsCAFile') } : {}),
-    ...(pem !== undefined ? { cert: pem, key: pem } : {}),
-    ...(tls.certificateKeyFilePassword !== undefined
-      ? { passphrase: tls.certificateKeyFilePassword }
-      : {}),
-    rejectUnauthorized: tls.allowInvalidCertificates !== true,
-    ...(tls.allowInvalidHostnames === true ? { checkServerIdentity: () => undefined } : {}),
-  }
-}
 
 /**
  * The connect bound of a probe: the smaller of `connectTimeoutMS` and the probe's own bound
@@ -81,16 +43,16 @@ export function probeConnectTimeoutMS(connectTimeoutMS: number, probeTimeoutMS: 
 }
 
 /**
- * mysql2 options for one connection to `node`. `connectTimeoutMS` overrides the configured bound
- * (a probe uses {@link probeConnectTimeoutMS}); 0 disables mysql2's connect timer.
+ * mysql2 options for one connection to `node`. `extras.connectTimeoutMS` overrides the configured
+ * bound; `extras.ssl` (the same object for every connection of an adapter) turns TLS on.
  */
 export function toMysqlConnectionOptions(
   settings: MysqlConnectionSettings,
   node: NodeAddress,
-  connectTimeoutMS: number = settings.connectTimeoutMS,
+  extras: MysqlConnectionExtras = {},
 ): ConnectionOptions {
   const { host, port } = splitNodeAddress(node)
-  const ssl = tlsOptions(settings.tls)
+  const connectTimeoutMS = extras.connectTimeoutMS ?? settings.connectTimeoutMS
   return {
     host,
     port,
@@ -101,7 +63,7 @@ export function toMysqlConnectionOptions(
     enableKeepAlive: true,
     keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
     multipleStatements: false,
-    ...(ssl !== undefined ? { ssl } : {}),
+    ...(extras.ssl !== undefined ? { ssl: extras.ssl } : {}),
   }
 }
 
@@ -109,11 +71,12 @@ export function toMysqlConnectionOptions(
  * mysql2 pool options for `node`: `driverOptions` over the connection options, lazy connections (mysql2 opens them on demand and has no minimum
  * size, so `minPoolSize` only protects that many idle connections from `maxIdleTimeMS`), at most
  * `maxPoolSize`, callers queue without limit (the adapter bounds each wait by the call's
- * `timeoutMS`).
+ * `timeoutMS`). The TLS settings come last: no `driverOptions` entry can turn them off.
  */
 export function toMysqlPoolOptions(
   settings: MysqlConnectionSettings,
   node: NodeAddress,
+  ssl?: MysqlSsl,
 ): PoolOptions {
   return {
     ...toMysqlConnectionOptions(settings, node),
@@ -125,6 +88,21 @@ export function toMysqlPoolOptions(
     ...((settings.maxIdleTimeMS ?? 0) > 0
       ? { maxIdle: settings.minPoolSize ?? 0, idleTimeout: settings.maxIdleTimeMS }
       : {}),
+    ...(ssl !== undefined ? { ssl } : {}),
+  }
+}
+
+/**
+ * Refuses `driverOptions.ssl`: TLS comes from the `tls*` options only, so the monitor's connections
+ * and the data connections always use the same settings, verified the same way.
+ */
+export function checkDriverOptions(settings: MysqlConnectionSettings): void {
+  if (settings.driverOptions !== undefined && 'ssl' in settings.driverOptions) {
+    throw new ConfigError(
+      'driverOptions.ssl is not supported: use the tls options (tls=true, tlsCAFile, ' +
+        'tlsCertificateKeyFile, …; docs/security.md), which apply to every connection',
+      { code: ErrorCode.InvalidOption },
+    )
   }
 }
 

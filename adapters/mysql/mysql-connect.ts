@@ -19,15 +19,18 @@ export function connect(
   uri: string,
   options?: ClientOptions,
 ): Promise<ReplicaKitClient<MysqlConnection>> {
-  const resolved = resolveOptions(uri, options)
-  if (resolved.backend !== 'mysql') {
-    return Promise.reject(
-      new ConfigError(
+  try {
+    const resolved = resolveOptions(uri, options)
+    if (resolved.backend !== 'mysql') {
+      throw new ConfigError(
         `replicakit/mysql connects to mysql:// or mariadb:// URIs, not ${resolved.scheme}://; ` +
           "use connect from 'replicakit' for other backends",
         { code: ErrorCode.InvalidUri },
-      ),
-    )
+      )
+    }
+    return Promise.resolve(createClient(createMysqlAdapter, resolved))
+  } catch (error: unknown) {
+    // Bad options (a TLS file that cannot be read, …) reject the promise, as connect from 'replicakit' does.
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)))
   }
-  return Promise.resolve(createClient(createMysqlAdapter, resolved))
 }

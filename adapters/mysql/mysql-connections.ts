@@ -25,6 +25,7 @@ import {
 import type { ResettableConnection, SessionState } from './mysql-session-state.js'
 import { coreOf, destroyConnection, isBrokenConnection } from './mysql-sockets.js'
 import type { CoreConnection, SocketRegistry } from './mysql-sockets.js'
+import type { MysqlSsl } from './mysql-tls.js'
 
 /** The connection a MySQL adapter lends: a mysql2 promise `PoolConnection`. */
 export type MysqlConnection = PoolConnection
@@ -32,6 +33,8 @@ export type MysqlConnection = PoolConnection
 /** What the connections need from the adapter around them. */
 export interface MysqlConnectionsContext {
   readonly options: ResolvedOptions
+  /** mysql2's `ssl` for every connection (`undefined`: TLS off). */
+  readonly ssl: MysqlSsl | undefined
   readonly clock: Clock
   readonly sockets: SocketRegistry
   readonly mapError: (error: unknown, node: NodeAddress, phase: MysqlErrorPhase) => ReplicaKitError
@@ -182,7 +185,7 @@ export class MysqlConnections {
     let pool = this.#pools.get(node)
     if (pool === undefined) {
       pool = mysql.createPool({
-        ...toMysqlPoolOptions(this.#context.options, node),
+        ...toMysqlPoolOptions(this.#context.options, node, this.#context.ssl),
         // No reset on every release: `release()` resets only the connections that need it.
         resetOnRelease: false,
         stream: this.#context.sockets.factory(node),

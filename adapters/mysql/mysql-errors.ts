@@ -19,8 +19,10 @@ import {
   isReplicaKitError,
   redactSecrets,
   redactValue,
+  tlsErrorFrom,
 } from '../../src/adapter.js'
 import type { NodeAddress, ReplicaKitError } from '../../src/adapter.js'
+import { mysqlTlsError } from './mysql-tls.js'
 
 /** Where in a call an error happened: before any statement was sent (`connect`) or after (`execute`). */
 export const MysqlErrorPhase = {
@@ -37,6 +39,11 @@ export interface MysqlErrorContext {
   readonly phase?: MysqlErrorPhase
   /** Removed verbatim from every message (config errors may echo it). */
   readonly password?: string
+  /**
+   * The client's TLS, for what a refused login should suggest: `off`, `on` without a client
+   * certificate, or with one (`client-certificate`). Default `off`.
+   */
+  readonly tls?: 'off' | 'on' | 'client-certificate'
 }
 
 /** The fields of a mysql2 error that the mapping reads. */
@@ -76,6 +83,8 @@ const SOCKET_CODES: ReadonlySet<string> = new Set([
   'PROTOCOL_UNEXPECTED_PACKET',
   'ERR_SOCKET_CLOSED',
   'ERR_STREAM_DESTROYED',
+  // mysql2's code for any failed TLS upgrade; what is left after mysqlTlsError is the socket dropping.
+  'HANDSHAKE_SSL_ERROR',
 ])
 
 /** Codes that prove the request never reached the server (refused, unresolvable, unreachable). */
@@ -87,6 +96,8 @@ const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'ENETDOWN',
   'ENOTFOUND',
   'EAI_AGAIN',
+  // The TLS upgrade comes before the login: no statement was sent.
+  'HANDSHAKE_SSL_ERROR',
 ])
 
 /**
@@ -126,6 +137,14 @@ export function isMysqlReadOnlyError(error: unknown): boolean {
   return info.errno === 1836 || /read[-_ ]only/i.test(info.message)
 }
 
+/** What else a refused login may need, given the client's TLS. */
+function loginHint(tls: NonNullable<MysqlErrorContext['tls']>): string {
+  if (tls === 'client-certificate') return ''
+  return tls === 'off'
+    ? '; an account that says REQUIRE X509 also needs tls=true and a client certificate in tlsCertificateKeyFile'
+    : '; an account that says REQUIRE X509 also needs a client certificate in tlsCertificateKeyFile'
+}
+
 function isServerError(info: MysqlErrorInfo): info is MysqlErrorInfo & { errno: number } {
   return info.errno !== undefined && info.errno > 0 && info.sqlState !== undefined
 }
@@ -142,7 +161,9 @@ function isServerError(info: MysqlErrorInfo): info is MysqlErrorInfo & { errno: 
  * | ECONNRESET, EPIPE, PROTOCOL_CONNECTION_LOST, 1053, 1927… | NetworkError NETWORK_ERROR | RetryableRead, UnknownOutcome (NoWritesPerformed in the connect phase); 1053 adds NodeStateChange |
  * | PROTOCOL_SEQUENCE_TIMEOUT | TimeoutError SOCKET_TIMEOUT | RetryableRead, UnknownOutcome |
  * | 1040 too many connections | NetworkError NETWORK_ERROR | RetryableRead, NoWritesPerformed |
+ * | TLS failures (core `tlsErrorFrom`, then mysql2's `HANDSHAKE_*`: `mysql-tls.ts`) | TlsError TLS_* | none (never retried) |
  * | 1045, 1698, 1862… | ConfigError AUTHENTICATION_FAILED | none (never retried) |
+ * | `AUTH_SWITCH_PLUGIN_ERROR` (e.g. an ed25519 account: mysql2 has no `client_ed25519`) | ConfigError AUTHENTICATION_FAILED | none |
  * | 1062, 1022, 1586 | OperationError DUPLICATE_KEY | none |
  * | 1213 deadlock | OperationError OPERATION_FAILED | RetryableRead, RetryableWrite |
  * | 1205 lock wait timeout | OperationError OPERATION_FAILED | RetryableRead |
@@ -162,6 +183,8 @@ export function mapMysqlError(
   context: MysqlErrorContext = {},
 ): ReplicaKitError {
   if (isReplicaKitError(error)) return error
+  const tls = tlsErrorFrom(error, node) ?? mysqlTlsError(error, node)
+  if (tls !== undefined) return tls
   const where = node === undefined ? 'mysql' : `mysql node ${node}`
   const info = mysqlErrorInfo(error)
   const connecting = context.phase === MysqlErrorPhase.Connect
@@ -193,7 +216,7 @@ export function mapMysqlError(
     }
     if (AUTH_ERRNOS.has(errno)) {
       return new ConfigError(
-        `${where} refused the credentials (${errno}: ${detail}): check the user name and password in the connection string`,
+        `${where} refused the credentials (${errno}: ${detail}): check the user name and password in the connection string${loginHint(context.tls ?? 'off')}`,
         options(ErrorCode.AuthenticationFailed, []),
       )
     }
@@ -248,6 +271,19 @@ export function mapMysqlError(
   }
 
   const code = info.code
+  if (code === 'AUTH_SWITCH_PLUGIN_ERROR') {
+    const plugin = /plugin (\w+)/.exec(info.message)?.[1]
+    return new ConfigError(
+      plugin === 'client_ed25519'
+        ? `${where} asks for the ed25519 authentication plugin, which ReplicaKit does not support ` +
+            '(mysql2 has no client_ed25519 plugin): give the account mysql_native_password ' +
+            "(ALTER USER … IDENTIFIED VIA mysql_native_password USING PASSWORD('…')) or connect as " +
+            'another one'
+        : `${where} asks for an authentication plugin the client cannot use (${detail}): give ` +
+            'the account mysql_native_password or connect as another one',
+      options(ErrorCode.AuthenticationFailed, []),
+    )
+  }
   if (code === 'ETIMEDOUT' && (connecting || info.syscall === 'connect')) {
     return new TimeoutError(
       `${where} did not accept a connection within connectTimeoutMS: check that it is up and reachable`,

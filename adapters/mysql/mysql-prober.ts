@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net'
 import mysql from 'mysql2/promise'
 import type { Connection } from 'mysql2/promise'
-import { ErrorCode, ErrorLabel, NodeType, TimeoutError } from '../../src/adapter.js'
+import { ErrorCode, ErrorLabel, NodeType, TimeoutError, tlsError } from '../../src/adapter.js'
 import type {
   Clock,
   NodeAddress,
@@ -30,6 +30,7 @@ import { cheapBeatRows, fullProbeMemory, mayProbeCheaply } from './mysql-probe-c
 import type { CheapBeatView, FullProbeMemory } from './mysql-probe-cheap.js'
 import type { MysqlProbeRows } from './mysql-probe.js'
 import type { SocketRegistry } from './mysql-sockets.js'
+import type { MysqlSsl } from './mysql-tls.js'
 
 /** The set name reported when the URI names none. */
 export const DEFAULT_MYSQL_SET_NAME = 'mysql'
@@ -43,6 +44,8 @@ interface ProbeLink {
 /** What the prober needs from the adapter around it. */
 export interface MysqlProberContext {
   readonly options: ResolvedOptions
+  /** mysql2's `ssl` for every connection (`undefined`: TLS off). */
+  readonly ssl: MysqlSsl | undefined
   readonly clock: Clock
   readonly topology: TopologyView
   readonly sockets: SocketRegistry
@@ -99,7 +102,8 @@ export class MysqlProber {
       try {
         conn = await link.connection
       } catch (error: unknown) {
-        throw this.#context.mapError(error, node, MysqlErrorPhase.Connect)
+        const mapped = this.#context.mapError(error, node, MysqlErrorPhase.Connect)
+        throw await this.#tlsRequiredInstead(mapped, node, options.timeoutMS)
       }
       try {
         if (memory !== undefined && mayProbeCheaply(memory, view)) {
@@ -206,7 +210,7 @@ export class MysqlProber {
     // mysql2 calls the socket factory synchronously, inside createConnection: fill the link then.
     const pending: { socket: Socket | undefined } = { socket: undefined }
     const connection = mysql.createConnection({
-      ...toMysqlConnectionOptions(options, node, connectTimeoutMS),
+      ...toMysqlConnectionOptions(options, node, { connectTimeoutMS, ssl: this.#context.ssl }),
       stream: sockets.factory(node, (socket) => {
         pending.socket = socket
       }),
@@ -225,6 +229,40 @@ export class MysqlProber {
     )
     this.#links.set(node, link)
     return link
+  }
+
+  /**
+   * MariaDB refuses a plain login with the same 1045 "access denied" whether the password is wrong,
+   * `require_secure_transport` is on, or the account says `REQUIRE SSL`. With TLS off, a 1045 is
+   * therefore tried once more over TLS, without verifying the server (the same credentials just went
+   * to it in the clear): when that login succeeds, the node accepts only TLS and the error is
+   * TLS_REQUIRED, which says to turn TLS on; otherwise `refused` stands.
+   */
+  async #tlsRequiredInstead(
+    refused: ReplicaKitError,
+    node: NodeAddress,
+    timeoutMS: number,
+  ): Promise<ReplicaKitError> {
+    if (this.#context.ssl !== undefined || refused.nativeCode !== 1045) return refused
+    const { options, sockets } = this.#context
+    const connectTimeoutMS = probeConnectTimeoutMS(options.connectTimeoutMS, timeoutMS)
+    try {
+      const conn = await mysql.createConnection({
+        ...toMysqlConnectionOptions(options, node, { connectTimeoutMS }),
+        ssl: { rejectUnauthorized: false, verifyIdentity: false },
+        stream: sockets.factory(node),
+      })
+      conn.destroy()
+    } catch {
+      return refused
+    }
+    return tlsError(
+      ErrorCode.TlsRequired,
+      node,
+      'the login was refused over plain TCP and accepted over TLS: require_secure_transport is ' +
+        'on, or the account says REQUIRE SSL',
+      refused,
+    )
   }
 
   #drop(node: NodeAddress, link: ProbeLink): void {

@@ -3,7 +3,7 @@
  * (so `close()` can cut them all, even mid-handshake or on a hung node), the `socketTimeoutMS`
  * watch, and the few mysql2 internals the adapter reads.
  */
-import { connect as netConnect } from 'node:net'
+import { isIP, connect as netConnect } from 'node:net'
 import type { Socket } from 'node:net'
 import type { Connection } from 'mysql2/promise'
 import { splitNodeAddress } from '../../src/adapter.js'
@@ -63,7 +63,12 @@ export class SocketRegistry {
   readonly #watched = new WeakSet<object>()
   #closed = false
 
-  /** A mysql2 `stream` factory for `node`; `onSocket` sees each socket as it is made. */
+  /**
+   * A mysql2 `stream` factory for `node`; `onSocket` sees each socket as it is made. A socket to an
+   * IP address carries it as `_host`, the name Node's TLS checks the server certificate against when
+   * no `servername` is given (mysql2 gives none for an IP; `net` sets `_host` only for names, and Node
+   * then falls back to `localhost`, which let any certificate naming localhost pass for any IP).
+   */
   factory(node: NodeAddress, onSocket?: (socket: Socket) => void): () => Socket {
     const { host, port } = splitNodeAddress(node)
     return () => {
@@ -74,6 +79,7 @@ export class SocketRegistry {
         keepAlive: true,
         keepAliveInitialDelay: KEEP_ALIVE_INITIAL_DELAY_MS,
       })
+      if (isIP(host) !== 0) (socket as Socket & { _host?: string })._host = host
       this.#sockets.add(socket)
       socket.once('close', () => this.#sockets.delete(socket))
       if (this.#closed) socket.destroy()

@@ -32,6 +32,15 @@ import {
 } from './mysql-replication.js'
 import { checkDiverged, divergenceOf, reprovisionNode } from './mysql-reprovision.js'
 import {
+  createTlsAccounts,
+  installServerCertificate,
+  nodeTlsPaths,
+  type MysqlAccount,
+  type MysqlServerCertificate,
+  type MysqlTlsAccounts,
+} from './mysql-tls.js'
+import { ensureTlsFiles } from './tls-certs.js'
+import {
   findFreePorts,
   isProcessPaused,
   signalProcess,
@@ -46,6 +55,7 @@ export {
   type MysqlNodeStatus,
   type SlaveStatus,
 } from './mysql-replication.js'
+export type { MysqlAccount, MysqlServerCertificate, MysqlTlsAccounts } from './mysql-tls.js'
 
 /** What {@link MysqlCluster.rejoin} did. */
 export interface MysqlRejoinResult {
@@ -76,6 +86,8 @@ export interface MysqlClusterState {
   readonly nodes: MysqlNodeState[]
   /** Wall time `startMysqlCluster` took, in milliseconds. */
   readonly startupMS: number
+  /** TLS clusters only: the extra accounts (`REQUIRE SSL`, `REQUIRE X509`, native, ed25519). */
+  readonly tlsAccounts?: MysqlTlsAccounts
 }
 
 /** A node as tests see it. */
@@ -91,6 +103,13 @@ export interface StartMysqlClusterOptions {
   readonly tags?: ReadonlyArray<Readonly<Record<string, string>>>
   /** Let the servers outlive this process (the CLI). Default false: they die with it. */
   readonly detached?: boolean
+  /**
+   * Offer TLS on every node (the test CA's certificate for 127.0.0.1, the test CA for client
+   * certificates; see `tls-certs.ts`), load the ed25519 plugin and create the
+   * {@link MysqlTlsAccounts}. Plain connections still work unless `setRequireSecureTransport(true)`.
+   * Default false.
+   */
+  readonly tls?: boolean
 }
 
 /** Options for {@link MysqlCluster.fromState}. */
@@ -154,6 +173,7 @@ export class MysqlCluster {
         dir,
         tags,
         socket: join(dir, 'mysqld.sock'),
+        ...(options.tls === true ? { tls: nodeTlsPaths(dir) } : {}),
       }
     })
     const state: MysqlClusterState = {
@@ -167,9 +187,14 @@ export class MysqlCluster {
       primary: 'node1',
       nodes,
       startupMS: 0,
+      ...(options.tls === true ? { tlsAccounts: newTlsAccounts() } : {}),
     }
     const cluster = new MysqlCluster(state, options)
     try {
+      if (options.tls === true) {
+        const files = await ensureTlsFiles()
+        await Promise.all(nodes.map((n) => installServerCertificate(n, files, 'own')))
+      }
       // Servers start in parallel; node1 writable, the others read-only from the first moment.
       await Promise.all(
         cluster.#state.nodes.map((n, i) =>
@@ -215,6 +240,46 @@ export class MysqlCluster {
   /** The node the harness last made primary (a killed primary stays here until `promote`). */
   get primary(): string {
     return this.#state.primary
+  }
+
+  /** The extra accounts of a cluster started with `tls: true`. */
+  get tlsAccounts(): MysqlTlsAccounts {
+    const accounts = this.#state.tlsAccounts
+    if (accounts === undefined) throw new Error('the cluster was started without tls: true')
+    return accounts
+  }
+
+  /** `mysql://USER:PASSWORD@hosts/appdb` for `account`, on `names` (default: every node in order). */
+  uriFor(account: MysqlAccount, names?: readonly string[]): string {
+    const nodes = names === undefined ? this.#state.nodes : names.map((n) => this.#node(n))
+    const hosts = nodes.map((n) => `${n.host}:${n.port}`).join(',')
+    const credentials = `${encodeURIComponent(account.user)}:${encodeURIComponent(account.password)}`
+    return `mysql://${credentials}@${hosts}/${this.#state.database}`
+  }
+
+  /**
+   * Sets `require_secure_transport` on every running node (a dynamic global since MariaDB 10.5):
+   * when on, TCP clients without TLS are refused; root's unix socket still counts as secure.
+   * Replication connections opened while it is on would be refused too (they are plain).
+   */
+  async setRequireSecureTransport(on: boolean): Promise<void> {
+    const running = this.#state.nodes.filter(isNodeProcess)
+    await Promise.all(
+      running.map((n) =>
+        this.#admin.query(n, `SET GLOBAL require_secure_transport = ${on ? 'ON' : 'OFF'}`),
+      ),
+    )
+  }
+
+  /**
+   * Makes a TLS node present another certificate from now on (`FLUSH SSL` reloads the files):
+   * `mismatch` is signed by the test CA but names only `wrong.invalid`; `own` restores its own.
+   */
+  async useServerCertificate(name: string, which: MysqlServerCertificate): Promise<void> {
+    const node = this.#running(name)
+    if (node.tls === undefined) throw new Error(`${name} was started without tls: true`)
+    await installServerCertificate(node, await ensureTlsFiles(), which)
+    await this.#admin.query(node, 'FLUSH SSL')
   }
 
   /** How long startup took, in milliseconds. */
@@ -477,6 +542,10 @@ export class MysqlCluster {
   async #bootstrap(): Promise<void> {
     const primary = this.#node(this.#state.primary)
     await createClusterUsers(this.#admin, primary, this.#state)
+    const accounts = this.#state.tlsAccounts
+    if (accounts !== undefined) {
+      await createTlsAccounts(this.#admin, primary, this.#state.database, accounts)
+    }
     const replicas = this.#state.nodes.filter((n) => n !== primary)
     await Promise.all(replicas.map((n) => this.#follow(n, 'slave_pos')))
     await this.waitForReplication()
@@ -489,6 +558,17 @@ export class MysqlCluster {
       replPassword: this.#state.replPassword,
     }
     await followPrimary(this.#admin, node, source, useGtid, WAIT_MS)
+  }
+}
+
+/** Random passwords for the TLS accounts (user names fixed: tests read them from the cluster). */
+function newTlsAccounts(): MysqlTlsAccounts {
+  const password = (): string => randomBytes(12).toString('hex')
+  return {
+    requireSsl: { user: 'app_ssl', password: password() },
+    requireX509: { user: 'app_x509', password: password() },
+    nativePassword: { user: 'app_native', password: password() },
+    ed25519: { user: 'app_ed25519', password: password() },
   }
 }
 

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import type { MariadbBinaries } from './ensure-mariadb.js'
+import { tlsServerArgs, type MysqlNodeTls } from './mysql-tls.js'
 import {
   findFreePorts,
   findProcessesByComm,
@@ -40,6 +41,8 @@ export interface MysqlNodeState {
   readonly socket: string
   /** Free-form labels for tag-set tests (MariaDB itself has none). */
   readonly tags: Readonly<Record<string, string>>
+  /** TLS on: the node's certificate files (absent: the node offers no TLS). */
+  readonly tls?: MysqlNodeTls
 }
 
 /** Startup bound for one `mariadbd`, in milliseconds. */
@@ -169,6 +172,7 @@ export function mariadbdArgs(node: MysqlNodeState, readOnly: boolean): string[] 
     `--session-track-system-variables=${SESSION_TRACK}`,
     '--innodb-buffer-pool-size=64M',
     `--innodb-log-file-size=${INNODB_LOG_FILE_SIZE}`,
+    ...(node.tls === undefined ? [] : tlsServerArgs(node.tls)),
   ]
 }
 

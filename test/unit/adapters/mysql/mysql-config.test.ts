@@ -1,9 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, ErrorCode } from '../../../../src/adapter.js'
 import {
+  checkDriverOptions,
   probeConnectTimeoutMS,
   quoteHeartbeatTable,
   toMysqlConnectionOptions,
@@ -16,7 +14,6 @@ const settings = {
   database: 'shop',
   connectTimeoutMS: 2000,
   maxPoolSize: 7,
-  tls: { enabled: false },
 }
 
 describe('toMysqlPoolOptions', () => {
@@ -69,44 +66,27 @@ describe('timeouts and idle connections', () => {
 
 describe('toMysqlConnectionOptions', () => {
   it('lets a probe use a smaller connect bound', () => {
-    expect(toMysqlConnectionOptions(settings, '10.0.0.2:3307', 500).connectTimeout).toBe(500)
+    expect(
+      toMysqlConnectionOptions(settings, '10.0.0.2:3307', { connectTimeoutMS: 500 }).connectTimeout,
+    ).toBe(500)
   })
 
-  it('reads TLS files and relaxes checks only when asked', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rk-mysql-tls-'))
-    writeFileSync(join(dir, 'ca.pem'), 'CA PEM')
-    writeFileSync(join(dir, 'client.pem'), 'CLIENT PEM')
-    const ssl = toMysqlConnectionOptions(
-      {
-        ...settings,
-        tls: {
-          enabled: true,
-          caFile: join(dir, 'ca.pem'),
-          certificateKeyFile: join(dir, 'client.pem'),
-          allowInvalidHostnames: true,
-        },
-      },
-      'db:3306',
-    ).ssl as Record<string, unknown>
-    expect(ssl).toMatchObject({
-      ca: 'CA PEM',
-      cert: 'CLIENT PEM',
-      key: 'CLIENT PEM',
-      rejectUnauthorized: true,
-    })
-    expect(typeof ssl['checkServerIdentity']).toBe('function')
-    const strict = toMysqlConnectionOptions({ ...settings, tls: { enabled: true } }, 'db:3306').ssl
-    expect(strict).toEqual({ rejectUnauthorized: true })
+  it("passes the adapter's one ssl object on, the same object for every connection and pool", () => {
+    const ssl = { rejectUnauthorized: true, verifyIdentity: true }
+    expect(toMysqlConnectionOptions(settings, 'db:3306', { ssl }).ssl).toBe(ssl)
+    expect(toMysqlPoolOptions(settings, 'db:3306', ssl).ssl).toBe(ssl)
+    expect(toMysqlConnectionOptions(settings, 'db:3306')).not.toHaveProperty('ssl')
   })
 
-  it('names a missing TLS file in a ConfigError', () => {
-    const call = () =>
-      toMysqlConnectionOptions(
-        { ...settings, tls: { enabled: true, caFile: '/nope/ca.pem' } },
-        'db:3306',
-      )
+  it('refuses driverOptions.ssl: TLS comes from the tls options only', () => {
+    const call = () => {
+      checkDriverOptions({ ...settings, driverOptions: { ssl: { ca: 'x' } } })
+    }
     expect(call).toThrow(ConfigError)
-    expect(call).toThrow(/tlsCAFile file \/nope\/ca\.pem/)
+    expect(call).toThrow(/driverOptions\.ssl .*tls options/)
+    expect(() => {
+      checkDriverOptions({ ...settings, driverOptions: { dateStrings: true } })
+    }).not.toThrow()
   })
 })
 
