@@ -4,7 +4,7 @@
  * its own single retryable-write retry; ReplicaKit adds retries with backoff under one deadline,
  * typed errors and the unified topology, fed from the driver's monitoring events.
  */
-import { MongoClient } from 'mongodb'
+import { MongoClient, ReadPreference } from 'mongodb'
 import type { ClientSession, Db } from 'mongodb'
 import {
   Backend,
@@ -14,6 +14,9 @@ import {
   NodeType,
   ReplicaKitError,
   ServerSelectionError,
+  TlsError,
+  loadTlsMaterial,
+  parseNodeAddress,
 } from '../../src/adapter.js'
 import type {
   AcquireOptions,
@@ -28,8 +31,10 @@ import type {
 } from '../../src/adapter.js'
 import { mapMongoError } from './mongodb-errors.js'
 import { bridgeDriverMonitoring } from './mongodb-monitoring.js'
+import type { MonitoringBridge } from './mongodb-monitoring.js'
 import { intentDbOptions, toMongoClientConfig } from './mongodb-options.js'
 import { PrimaryWaiters } from './mongodb-primary-wait.js'
+import { speaksTls } from './mongodb-tls-probe.js'
 
 /**
  * What `fn` gets in `db.read(fn)` / `db.write(fn)` on MongoDB: the driver's own `Db`, set up with the
@@ -64,6 +69,13 @@ const WRITABLE_TYPES: ReadonlySet<string> = new Set<string>([
   NodeType.LoadBalancer,
 ])
 
+/** MongoDB's default port. */
+const DEFAULT_PORT = 27017
+/** The longest wait between two attempts to connect the driver, or to check refused credentials. */
+const MAX_RETRY_INTERVAL_MS = 30_000
+/** The shortest such wait (with `heartbeatFrequencyMS` below it). */
+const MIN_RETRY_INTERVAL_MS = 500
+
 /** What the MongoDB adapter does itself and what it leaves to the core. */
 export const MONGODB_CAPABILITIES: AdapterCapabilities = Object.freeze({
   discovery: 'driver',
@@ -92,12 +104,19 @@ class MongodbAdapter implements Adapter<MongoConn> {
   /** One handle per intent: calls that override nothing share the client's two default intents. */
   readonly #handles = new WeakMap<CallIntent, MongoConn>()
   readonly #waiters: PrimaryWaiters
-  #unsubscribe: (() => void) | undefined
+  #bridge: MonitoringBridge | undefined
   #closed = false
+  /** Wakes the wait between two connection attempts when the adapter closes. */
+  #wakeRetry: (() => void) | undefined
+  #verifying = false
+  /** Monotonic time before which the credentials are not checked again, and the next interval. */
+  #nextVerifyMS = 0
+  #verifyIntervalMS: number
 
   constructor(context: AdapterContext) {
     this.#context = context
-    const config = toMongoClientConfig(context.options)
+    // Files read once; an unreadable file or a wrong key password is a ConfigError from connect().
+    const config = toMongoClientConfig(context.options, loadTlsMaterial(context.options.tls))
     try {
       this.#client = new MongoClient(config.uri, config.options)
     } catch (error: unknown) {
@@ -108,7 +127,12 @@ class MongodbAdapter implements Adapter<MongoConn> {
       )
     }
     this.#database = context.options.database
-    this.#waiters = new PrimaryWaiters(context.clock, () => this.#hasPrimary())
+    this.#verifyIntervalMS = this.#baseRetryIntervalMS()
+    // A write stops waiting for a primary when the members refuse this client's configuration.
+    this.#waiters = new PrimaryWaiters(
+      context.clock,
+      () => this.#hasPrimary() || this.#refusedByAll() !== undefined,
+    )
     const client = this.#client
     this.sessions = {
       start: () => client.startSession({ causalConsistency: true }),
@@ -120,14 +144,32 @@ class MongodbAdapter implements Adapter<MongoConn> {
 
   start(sink: TopologySink): void {
     if (this.#closed) return
-    this.#unsubscribe = bridgeDriverMonitoring(this.#client, sink, {
-      loadBalanced: this.#context.options.loadBalanced,
+    const options = this.#context.options
+    const client = this.#client
+    const credentials = client.options.credentials !== undefined && !options.loadBalanced
+    const probeTimeoutMS = options.connectTimeoutMS > 0 ? options.connectTimeoutMS : 10_000
+    this.#bridge = bridgeDriverMonitoring(client, sink, {
+      loadBalanced: options.loadBalanced,
       onPushed: () => {
         this.#waiters.wake()
       },
+      credentials,
+      onUnverified: () => {
+        this.#verifyCredentials()
+      },
+      ...(options.tls.enabled
+        ? {}
+        : {
+            detectTlsOnly: (address: NodeAddress) => {
+              const parsed = parseNodeAddress(address, DEFAULT_PORT)
+              if (parsed === undefined) return Promise.resolve(false)
+              return speaksTls(parsed.host, parsed.port, probeTimeoutMS)
+            },
+          }),
     })
-    // Connecting starts the driver's monitors; a failure here is what the first call reports.
-    this.#client.connect().catch(() => undefined)
+    // A pooled connection authenticated: the credentials work.
+    if (credentials) client.on('connectionReady', this.#onConnectionReady)
+    void this.#keepConnected()
   }
 
   async acquire(target: CallTarget, options: AcquireOptions): Promise<MongoConn> {
@@ -135,9 +177,15 @@ class MongodbAdapter implements Adapter<MongoConn> {
       throw new ReplicaKitError('the MongoDB adapter is closed', { code: ErrorCode.ClientClosed })
     }
     const intent = target.intent
+    // Every member failed the TLS handshake: no wait heals that (the monitors keep checking).
+    this.#throwIfTlsRefused()
     // A write waits here, not inside the driver, until a primary is known: a write still queued in
-    // the driver's server selection when the call's deadline passes would run later, unseen.
-    if (intent.kind === 'write' && !this.#hasPrimary()) await this.#awaitPrimary(options)
+    // the driver's server selection when the call's deadline passes would run later, unseen. With
+    // refused credentials it goes on to the driver, which tries them again and fails at once.
+    if (intent.kind === 'write' && !this.#hasPrimary() && this.#refusedByAll() === undefined) {
+      await this.#awaitPrimary(options)
+      this.#throwIfTlsRefused()
+    }
     const session = intent.nativeSession as ClientSession | undefined
     if (session === undefined) {
       let handle = this.#handles.get(intent)
@@ -161,7 +209,9 @@ class MongodbAdapter implements Adapter<MongoConn> {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#unsubscribe?.()
+    this.#bridge?.stop()
+    this.#client.off('connectionReady', this.#onConnectionReady)
+    this.#wakeRetry?.()
     this.#waiters.closeAll()
     await this.#client.close().catch(() => undefined)
   }
@@ -174,6 +224,113 @@ class MongodbAdapter implements Adapter<MongoConn> {
       session,
       useDb: (name: string) => client.db(name, dbOptions),
     })
+  }
+
+  readonly #onConnectionReady = (): void => {
+    this.#bridge?.credentialsAccepted()
+    this.#verifyIntervalMS = this.#baseRetryIntervalMS()
+  }
+
+  /**
+   * Connects the driver, again and again until it works: a failed `MongoClient.connect()` (no
+   * primary within serverSelectionTimeoutMS, refused credentials, a TLS failure) closes the driver's
+   * topology and stops its monitors, which would leave the topology unwatched and every later call
+   * failing on a closed client. An attempt that failed quickly waits before the next (doubling).
+   */
+  async #keepConnected(): Promise<void> {
+    const clock = this.#context.clock
+    let intervalMS = this.#baseRetryIntervalMS()
+    while (!this.#closed) {
+      const startedMS = clock.monotonicMS()
+      try {
+        await this.#client.connect()
+        return
+      } catch (error: unknown) {
+        // Read through a method: the field may have changed while connect() was pending.
+        if (this.#isClosed()) return
+        if (mapMongoError(error).code === ErrorCode.AuthenticationFailed) {
+          this.#bridge?.credentialsRefused(error)
+        }
+        const waitMS = intervalMS - (clock.monotonicMS() - startedMS)
+        intervalMS = Math.min(intervalMS * 2, MAX_RETRY_INTERVAL_MS)
+        if (waitMS > 0) await this.#sleep(waitMS)
+      }
+    }
+  }
+
+  /**
+   * Checks the credentials with a `ping` on any member (read preference `nearest`, so no primary is
+   * needed): the driver authenticates the pooled connection first. Refused → every answering member
+   * refuses them; checked again at growing intervals, or as soon as a connection authenticates.
+   */
+  #verifyCredentials(): void {
+    const clock = this.#context.clock
+    if (this.#closed || this.#verifying || clock.monotonicMS() < this.#nextVerifyMS) return
+    this.#verifying = true
+    this.#client
+      .db('admin')
+      .command({ ping: 1 }, { readPreference: ReadPreference.nearest })
+      .then(
+        () => {
+          this.#bridge?.credentialsAccepted()
+        },
+        (error: unknown) => {
+          if (mapMongoError(error).code === ErrorCode.AuthenticationFailed) {
+            this.#bridge?.credentialsRefused(error)
+          }
+          this.#nextVerifyMS = clock.monotonicMS() + this.#verifyIntervalMS
+          this.#verifyIntervalMS = Math.min(this.#verifyIntervalMS * 2, MAX_RETRY_INTERVAL_MS)
+        },
+      )
+      .finally(() => {
+        this.#verifying = false
+      })
+  }
+
+  #isClosed(): boolean {
+    return this.#closed
+  }
+
+  #baseRetryIntervalMS(): number {
+    return Math.max(this.#context.options.heartbeatFrequencyMS, MIN_RETRY_INTERVAL_MS)
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.#context.clock.setTimeout(() => {
+        this.#wakeRetry = undefined
+        resolve()
+      }, ms)
+      this.#wakeRetry = () => {
+        this.#context.clock.clearTimeout(timer)
+        this.#wakeRetry = undefined
+        resolve()
+      }
+    })
+  }
+
+  /**
+   * The error every member of the core's topology refuses this client with (a TLS failure or
+   * refused credentials), or `undefined` while any member answers or has not been tried.
+   */
+  #refusedByAll(): ReplicaKitError | undefined {
+    let refusal: ReplicaKitError | undefined
+    for (const node of this.#context.topology.description.nodes.values()) {
+      const error = node.error
+      if (error === null) return undefined
+      if (
+        refusal === undefined &&
+        (error instanceof TlsError || error.code === ErrorCode.AuthenticationFailed)
+      ) {
+        refusal = error
+      }
+    }
+    return refusal
+  }
+
+  #throwIfTlsRefused(): void {
+    const refusal = this.#refusedByAll()
+    if (refusal instanceof TlsError) throw refusal
   }
 
   #hasPrimary(): boolean {

@@ -16,9 +16,11 @@ import {
   ReplicaKitError,
   ServerSelectionError,
   TimeoutError,
+  TlsError,
   WriteConcernError,
   isReplicaKitError,
   redactSecrets,
+  tlsErrorFrom,
 } from '../../src/adapter.js'
 import type { NodeAddress } from '../../src/adapter.js'
 
@@ -102,6 +104,9 @@ function labelsOf(error: DriverErrorLike): { labels: ErrorLabel[]; driver: Reado
  * Maps anything the driver (or the adapter) threw to a ReplicaKit error. An error that is not the
  * driver's (the caller's own code threw) becomes `INTERNAL`, which the client rethrows unchanged.
  *
+ * - A TLS failure anywhere inside (a `MongoNetworkError`'s `cause`, a `MongoServerSelectionError`'s
+ *   server descriptions) → `TlsError` (`TLS_CERTIFICATE_INVALID`, `TLS_HOSTNAME_MISMATCH`,
+ *   `TLS_HANDSHAKE_FAILED`), found by the core's `tlsErrorFrom` before anything else.
  * - `MongoServerSelectionError` → `SERVER_SELECTION_TIMEOUT` with `NoWritesPerformed`.
  * - Network errors → `NETWORK_ERROR` (`SOCKET_TIMEOUT` for `MongoNetworkTimeoutError`); one raised
  *   while opening the connection (labels `HandshakeError`/`SystemOverloadedError`) sent nothing and
@@ -114,6 +119,8 @@ function labelsOf(error: DriverErrorLike): { labels: ErrorLabel[]; driver: Reado
  */
 export function mapMongoError(error: unknown, node?: NodeAddress): ReplicaKitError {
   if (isReplicaKitError(error)) return error
+  const tls = tlsErrorFrom(error, node)
+  if (tls !== undefined) return tls
   if (!(error instanceof Error) || !error.name.startsWith('Mongo')) return internal(error, node)
   const e = error as DriverErrorLike
   const { labels, driver } = labelsOf(e)
@@ -242,6 +249,15 @@ export function mapMongoError(error: unknown, node?: NodeAddress): ReplicaKitErr
       `the write concern can never be met by this replica set${where}: ${message}`,
     )
   }
+}
+
+/**
+ * Whether `error` says the servers refuse this client's configuration rather than being down: a
+ * TLS failure or refused credentials. Such an error is kept as it is when it reaches the topology
+ * (not turned into a network error), so calls fail at once when every member says so.
+ */
+export function isConfigurationRefusal(error: ReplicaKitError): boolean {
+  return error instanceof TlsError || error.code === ErrorCode.AuthenticationFailed
 }
 
 function internal(error: unknown, node: NodeAddress | undefined): ReplicaKitError {

@@ -8,6 +8,7 @@ import type {
   CallIntent,
   ReadConcern,
   ResolvedOptions,
+  TlsMaterial,
   WriteConcern,
   ReadPreference as UnifiedReadPreference,
 } from '../../src/adapter.js'
@@ -24,8 +25,18 @@ export interface MongoClientConfig {
  * lists them). ReplicaKit's own options (`timeoutMS`, `maxRetries`, backoff) stay in the core;
  * `timeoutMS` is not passed because driver 7 ignores it (the core's deadline bounds each call).
  * Credentials travel in `auth`, never in the URI, so no driver message can echo them.
+ *
+ * TLS: `material` is what `loadTlsMaterial` read from `tlsCAFile`/`tlsCertificateKeyFile`/
+ * `tlsCRLFile` (files read once, the key's password checked when the client is made); it goes to
+ * the driver as its Node TLS options (`ca`, `cert`, `key`, `passphrase`, `crl`), never as file
+ * names, so the driver reads nothing later. The two checks stay the driver's own options
+ * (`tlsAllowInvalidCertificates`, `tlsAllowInvalidHostnames`; `tlsInsecure` arrives as both). The
+ * driver applies them to every socket it opens: monitoring, pooled and authentication connections.
  */
-export function toMongoClientConfig(options: ResolvedOptions): MongoClientConfig {
+export function toMongoClientConfig(
+  options: ResolvedOptions,
+  material?: TlsMaterial,
+): MongoClientConfig {
   const database = options.database === undefined ? '' : encodeURIComponent(options.database)
   // `loadBalanced` is accepted only in the URI by the driver.
   const query = options.loadBalanced ? '?loadBalanced=true' : ''
@@ -62,10 +73,11 @@ export function toMongoClientConfig(options: ResolvedOptions): MongoClientConfig
           tlsAllowInvalidCertificates: tls.allowInvalidCertificates,
           tlsAllowInvalidHostnames: tls.allowInvalidHostnames,
           ...defined({
-            tlsCAFile: tls.caFile,
-            tlsCertificateKeyFile: tls.certificateKeyFile,
-            tlsCertificateKeyFilePassword: tls.certificateKeyFilePassword,
-            tlsCRLFile: tls.crlFile,
+            ca: material?.ca,
+            cert: material?.cert,
+            key: material?.key,
+            passphrase: material?.passphrase,
+            crl: material?.crl,
           }),
         }
       : {}),

@@ -33,10 +33,10 @@ describe('mapMongoError', () => {
   })
 
   it('maps a bulk write error by its first write error', () => {
-    const bulk = new MongoBulkWriteError(
-      { message: 'E11000', code: 11000, writeErrors: [] },
-      { insertedCount: 0, writeErrors: [{ code: 11000 }] } as never,
-    )
+    const bulk = new MongoBulkWriteError({ message: 'E11000', code: 11000, writeErrors: [] }, {
+      insertedCount: 0,
+      writeErrors: [{ code: 11000 }],
+    } as never)
     expect(mapMongoError(bulk)).toMatchObject({ code: ErrorCode.DuplicateKey, nativeCode: 11000 })
   })
 

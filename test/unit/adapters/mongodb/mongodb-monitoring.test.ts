@@ -24,11 +24,18 @@ function setup(): { client: EventEmitter; pushed: Pushed[]; wakes: number[]; sto
       pushed.push({ address, outcome, rtt: options?.roundTripTimeMS })
     },
   }
-  const stop = bridgeDriverMonitoring(client as unknown as MongoClient, sink, {
+  const bridge = bridgeDriverMonitoring(client as unknown as MongoClient, sink, {
     loadBalanced: false,
     onPushed: () => wakes.push(pushed.length),
   })
-  return { client, pushed, wakes, stop }
+  return {
+    client,
+    pushed,
+    wakes,
+    stop: () => {
+      bridge.stop()
+    },
+  }
 }
 
 describe('bridgeDriverMonitoring', () => {

@@ -66,17 +66,51 @@ describe('toMongoClientConfig', () => {
     const plain = toMongoClientConfig(resolveOptions('mongodb://h1/?replicaSet=rs0'))
     expect(plain.options).not.toHaveProperty('tls')
     expect(plain.options).not.toHaveProperty('auth')
-    const tls = toMongoClientConfig(
-      resolveOptions('mongodb://h1/?tls=true&tlsCAFile=/ca.pem&tlsAllowInvalidHostnames=true'),
+    const resolved = resolveOptions(
+      'mongodb://h1/?tls=true&tlsCAFile=/ca.pem&tlsAllowInvalidHostnames=true',
     )
+    const ca = Buffer.from('CA PEM')
+    const tls = toMongoClientConfig(resolved, {
+      ca,
+      rejectUnauthorized: true,
+      verifyHostname: false,
+    })
     expect(tls.options).toMatchObject({
       tls: true,
-      tlsCAFile: '/ca.pem',
+      ca,
       tlsAllowInvalidHostnames: true,
       tlsAllowInvalidCertificates: false,
     })
+    // The files were read by loadTlsMaterial: the driver gets their content, never their names.
+    expect(tls.options).not.toHaveProperty('tlsCAFile')
+    expect(tls.options).not.toHaveProperty('cert')
     const lb = toMongoClientConfig(resolveOptions('mongodb://lb:27017/?loadBalanced=true'))
     expect(lb.uri).toBe('mongodb://lb:27017/?loadBalanced=true')
+  })
+
+  it('hands the client certificate, its key and the key password to the driver as TLS options', () => {
+    const resolved = resolveOptions(
+      'mongodb://h1/?tlsCertificateKeyFile=/client.pem&tlsCertificateKeyFilePassword=pw&tlsInsecure=true',
+    )
+    const pem = Buffer.from('CERT AND KEY PEM')
+    const { options } = toMongoClientConfig(resolved, {
+      cert: pem,
+      key: pem,
+      passphrase: 'pw',
+      rejectUnauthorized: false,
+      verifyHostname: false,
+    })
+    expect(options).toMatchObject({
+      tls: true,
+      cert: pem,
+      key: pem,
+      passphrase: 'pw',
+      tlsAllowInvalidCertificates: true,
+      tlsAllowInvalidHostnames: true,
+    })
+    expect(options).not.toHaveProperty('tlsCertificateKeyFile')
+    expect(options).not.toHaveProperty('tlsCertificateKeyFilePassword')
+    expect(options).not.toHaveProperty('tlsInsecure')
   })
 })
 
