@@ -56,11 +56,18 @@ describe('writeConsistency', () => {
     expect(isReplicaKitError(error) && error.hasLabel('NoWritesPerformed')).toBe(true)
   })
 
-  it('refuses a w no level expresses, and tag-set modes', () => {
+  it('refuses a w no level expresses, and tag-set modes, before anything is written', () => {
     const error = thrown(() => writeConsistency({ w: 4 }, SETTINGS, 6))
     expect(isReplicaKitError(error) && error.code).toBe('INVALID_OPTION')
+    expect(isReplicaKitError(error) && error.hasLabel('NoWritesPerformed')).toBe(true)
+    const unknownFactor = thrown(() => writeConsistency({ w: 4 }, SETTINGS, undefined))
+    expect(isReplicaKitError(unknownFactor) && unknownFactor.code).toBe('INVALID_OPTION')
+    expect(isReplicaKitError(unknownFactor) && unknownFactor.hasLabel('NoWritesPerformed')).toBe(
+      true,
+    )
     const mode = thrown(() => writeConsistency({ w: 'twoDCs' }, SETTINGS, 4))
     expect(isReplicaKitError(mode) && mode.code).toBe('INVALID_OPTION')
+    expect(isReplicaKitError(mode) && mode.hasLabel('NoWritesPerformed')).toBe(true)
   })
 })
 
@@ -85,6 +92,18 @@ describe('readLevels', () => {
   it('gives writes their w level and every call the serial consistency', () => {
     const levels = callLevels(intent({ kind: 'write', writeConcern: { w: 2 } }), SETTINGS, 4)
     expect(levels).toEqual({ levels: ['TWO'], serial: 'LOCAL_SERIAL' })
+  })
+
+  it('gives reads their read preference levels, whatever write concern the call carries', () => {
+    const read = intent({
+      kind: 'read',
+      readPreference: { mode: 'primaryPreferred' },
+      writeConcern: { w: 2 },
+    })
+    expect(callLevels(read, SETTINGS, 4)).toEqual({
+      levels: ['LOCAL_QUORUM', 'LOCAL_ONE'],
+      serial: 'LOCAL_SERIAL',
+    })
   })
 })
 
@@ -117,5 +136,12 @@ describe('replicationFactorOf', () => {
     ).toBe(4)
     expect(replicationFactorOf({ replication_factor: '2' })).toBe(2)
     expect(replicationFactorOf(undefined)).toBeUndefined()
+  })
+
+  it('is unknown when the options name no data center or factor', () => {
+    expect(
+      replicationFactorOf({ class: 'org.apache.cassandra.locator.NetworkTopologyStrategy' }),
+    ).toBeUndefined()
+    expect(replicationFactorOf({})).toBeUndefined()
   })
 })
