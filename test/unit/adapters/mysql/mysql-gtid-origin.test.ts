@@ -24,3 +24,20 @@ describe('mariadbBinlogStateCovers', () => {
     expect(mariadbBinlogStateCovers('0-1-5', '')).toBe(false)
   })
 })
+
+describe('mariadbBinlogStateCovers: reading the state and the token', () => {
+  it.each([
+    ['another domain of the same server', '1-1-9', '0-1-9', false],
+    ['multi-digit domains and servers', '10-101-12,0-2-3', '10-101-12', true],
+    ['multi-digit domains and servers, behind', '10-101-11', '10-101-12', false],
+    ['a state printed with spaces and newlines', '0-1-9,\n 1-1-4', '1-1-4', true],
+    ['a token with spaces', '0-1-9', ' 0-1-9 ', true],
+    ['a token with an empty entry', '0-1-9,1-1-4', '0-1-9,,1-1-4,', true],
+    ['a malformed token', '0-1-9', 'x0-1-9', false],
+    ['a token with trailing junk', '0-1-9', '0-1-9x', false],
+    ['a malformed state', '0-1-9x', '0-1-9', false],
+    ['a state with a leading junk', 'x0-1-9', '0-1-9', false],
+  ])('%s: state %j, token %j → %s', (_name, state, token, expected) => {
+    expect(mariadbBinlogStateCovers(state, token)).toBe(expected)
+  })
+})
