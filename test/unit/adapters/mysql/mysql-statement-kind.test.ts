@@ -351,3 +351,107 @@ describe('statementKind, statement by statement as documented', () => {
     expect(statementKind(sql)).toBe(StatementKind.Write)
   })
 })
+
+describe('statementKind: operators, placeholders and names that look like keywords', () => {
+  it.each([
+    'SELECT * FROM t WHERE a >= 1 AND b <= 2 AND c != 3 AND d <=> NULL',
+    'SELECT * FROM orders WHERE id = :id AND status = :status',
+    'SELECT a / b, a * b, COUNT(*) FROM t',
+    'SELECT 5--2',
+    'SELECT a- 1, a -  1 FROM t',
+    'SELECT row_count, found_rows FROM stats',
+    'SELECT id FROM t WHERE last_insert_id > 0',
+    'SELECT t.lock, t.next, t.previous FROM t',
+    'SELECT next value FROM t',
+    'SELECT @into, @for, @lock FROM dual',
+    'SELECT @@session.sql_mode, @@global.read_only',
+    'SELECT @\'my var\', @`other var`, @"third"',
+    'SELECT \'\', "" FROM t',
+    'SELECT 1; --',
+    'SELECT 1;-- done',
+    'SELECT 1 /* unterminated',
+  ])('%j → read', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Read)
+  })
+
+  it.each([
+    // Arithmetic is not a comment: the locking clause after it still counts.
+    'SELECT a- 1 FROM t FOR UPDATE',
+    'SELECT a -  1 FROM t FOR UPDATE',
+    'SELECT 1--1 FROM t FOR UPDATE',
+    'SELECT a / b FROM t FOR UPDATE',
+    'SELECT COUNT(*) FROM t FOR UPDATE',
+    'SELECT a*b FROM t FOR UPDATE',
+    // Strings and quoted names end where they end.
+    "SELECT '' FROM t FOR UPDATE",
+    'SELECT "" FROM t FOR UPDATE',
+    "SELECT 'a''b', 'c' FROM t FOR UPDATE",
+    'SELECT 1 AS `dir\\` FROM t FOR UPDATE',
+    "SELECT @'my var', 1 FROM t FOR UPDATE",
+    'SELECT @`v` FROM t FOR UPDATE',
+    'SELECT @@session.sql_mode FROM t FOR UPDATE',
+    // Comments end where they end.
+    '/*/ SELECT 1 */',
+    '/* a *//* b */ DELETE FROM t',
+    'SELECT 1 /* replicakit:primary',
+  ])('%j → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+
+  it('starts a `--` comment at a control character, as MySQL does', () => {
+    expect(statementKind('SELECT 1 --\u0001FOR UPDATE')).toBe(StatementKind.Read)
+    expect(statementKind('SELECT 1 --\tFOR UPDATE')).toBe(StatementKind.Read)
+  })
+})
+
+describe('statementKind: executable comments anywhere in the text', () => {
+  it.each([
+    ['SELECT * FROM t /*!50000 FOR UPDATE */', StatementKind.Write],
+    ['SELECT 1; /*!40101 DELETE FROM t */', StatementKind.Write],
+    ['SELECT 1 /*!99999 , 2 */ FROM t', StatementKind.Read],
+    ['SELECT /*M!100301 1, */ 2 FROM t', StatementKind.Read],
+    ['/*!40101 SELECT 1 */ UNION /*!40101 SELECT 2 */', StatementKind.Read],
+    ['EXPLAIN /*!50000 EXTENDED */ DELETE FROM t', StatementKind.Write],
+    ['EXPLAIN /*!50000 FORMAT=JSON */ DELETE FROM t', StatementKind.Write],
+    ['EXPLAIN /*!50000 FORMAT=JSON */ SELECT 1', StatementKind.Read],
+    ['/*!50000 SELECT 2*LAST_INSERT_ID() */', StatementKind.Write],
+    ['/*!50000 SELECT 1 */ FOR UPDATE', StatementKind.Write],
+  ])('%j → %s', (sql, kind) => {
+    expect(statementKind(sql)).toBe(kind)
+  })
+})
+
+describe('statementKind: the statement EXPLAIN, ANALYZE and WITH wrap decides', () => {
+  it.each([
+    'ANALYZE (SELECT 1) UNION (SELECT 2)',
+    'ANALYZE VALUES ROW(1)',
+    'ANALYZE WITH a AS (SELECT 1) SELECT * FROM a',
+    'EXPLAIN PARTITIONS SELECT * FROM t',
+    'EXPLAIN EXTENDED orders',
+  ])('%j → read', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Read)
+  })
+
+  it.each([
+    'EXPLAIN INSERT t VALUES (1)',
+    'EXPLAIN REPLACE t VALUES (1)',
+    'EXPLAIN INSERT t SELECT * FROM s',
+    'EXPLAIN WITH c AS (SELECT 1) DELETE FROM t',
+    'EXPLAIN EXTENDED DELETE FROM t',
+    'EXPLAIN PARTITIONS UPDATE t SET a = 1',
+    'ANALYZE FORMAT=JSON DELETE FROM t',
+    'WITH c AS (SELECT 1) INSERT t (a) VALUES (1)',
+    'WITH c AS (SELECT 1) INSERT t SELECT * FROM c',
+    'WITH c AS (SELECT 1) REPLACE t SELECT * FROM c',
+    'WITH c AS (SELECT 1) REPLACE t (a) VALUES (1)',
+  ])('%j → write', (sql) => {
+    expect(statementKind(sql)).toBe(StatementKind.Write)
+  })
+
+  it.each(['SHOW FUNCTION f', 'SHOW PROCEDURE', 'SHOW FULL', 'SHOW EXTENDED'])(
+    'unrecognised %j → write',
+    (sql) => {
+      expect(statementKind(sql)).toBe(StatementKind.Write)
+    },
+  )
+})
