@@ -24,7 +24,8 @@ export const USAGE = `usage: npm run bench -- mysql [--json] [options]
   --heartbeat-ms N    ReplicaKit heartbeatFrequencyMS (default ${DEFAULT_MYSQL_BENCH_OPTIONS.heartbeatFrequencyMS})
   --modes a,b         subset of ${BENCH_MODES.join(',')} (default all)
   --seed N            seed of the operation sequence (default ${DEFAULT_MYSQL_BENCH_OPTIONS.seed})
-  --quick             1 round of 2 s, 1 failover per mode (a smoke run)`
+  --handshakes N      new connections timed per variant, plain/TLS/full TLS, 0 to skip (default ${DEFAULT_MYSQL_BENCH_OPTIONS.handshakes})
+  --quick             1 round of 2 s, 1 failover per mode, 50 handshakes (a smoke run)`
 
 /** A bad command line; the message says what is wrong. */
 export class UsageError extends Error {
@@ -40,6 +41,7 @@ const INTEGER_FLAGS = {
   '--failovers': { key: 'failovers', min: 0, max: 10 },
   '--heartbeat-ms': { key: 'heartbeatFrequencyMS', min: 10, max: 60_000 },
   '--seed': { key: 'seed', min: 0, max: 2 ** 31 - 1 },
+  '--handshakes': { key: 'handshakes', min: 0, max: 10_000 },
 } as const
 
 /** Parses the arguments after `npm run bench --`. @throws UsageError */
@@ -59,7 +61,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     }
     if (arg === '--json') json = true
     else if (arg === '--quick')
-      Object.assign(options, { rounds: 1, durationMS: 2_000, warmupMS: 500, failovers: 1 })
+      Object.assign(options, {
+        rounds: 1,
+        durationMS: 2_000,
+        warmupMS: 500,
+        failovers: 1,
+        handshakes: 50,
+      })
     else if (arg in INTEGER_FLAGS) {
       const flag = INTEGER_FLAGS[arg as keyof typeof INTEGER_FLAGS]
       const raw = value()

@@ -1,15 +1,19 @@
 /**
  * The MySQL benchmark: one workload (point reads on replicas, inserts on the primary) through raw
- * mysql2, ReplicaKit and HAProxy in interleaved rounds on one real MariaDB cluster, then the
- * failover window of ReplicaKit and of HAProxy after `kill -9` of the primary.
+ * mysql2, ReplicaKit (plain and TLS) and HAProxy in interleaved rounds on one real MariaDB cluster
+ * (TLS offered with the test CA's certificates), the cost of a new connection with TLS against
+ * without (`mysql-handshake.ts`), then the failover window of ReplicaKit and of HAProxy after
+ * `kill -9` of the primary.
  */
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { startMysqlCluster, type MysqlCluster } from '../test/clusters/mysql-cluster.js'
 import { findFreePorts } from '../test/clusters/process-utils.js'
+import { ensureTlsFiles } from '../test/clusters/tls-certs.js'
 import type { CleanupStack } from './cleanup.js'
 import { haproxySubject, replicaKitSubject } from './failover-subjects.js'
 import { measureFailover, warmUp, type FailoverRun, type FailoverSubject } from './failover.js'
 import { DEFAULT_CHECK_TIMING, upServers } from './haproxy-config.js'
+import { measureHandshakes, type HandshakeReport } from './mysql-handshake.js'
 import { ensureHaproxy, haproxyVersion, startHaproxy, type HaproxyProcess } from './haproxy.js'
 import {
   BENCH_MODES,
@@ -52,6 +56,8 @@ export interface MysqlBenchOptions {
   readonly modes: readonly BenchMode[]
   /** Seed of the operation sequence. Default 1. */
   readonly seed: number
+  /** New connections timed per variant (plain, TLS, full TLS handshake); 0 skips them. Default 200. */
+  readonly handshakes: number
 }
 
 /** The defaults: under two minutes on two cores (about 100 s measured). */
@@ -66,6 +72,7 @@ export const DEFAULT_MYSQL_BENCH_OPTIONS: MysqlBenchOptions = Object.freeze({
   heartbeatFrequencyMS: 2_000,
   modes: BENCH_MODES,
   seed: 1,
+  handshakes: 200,
 })
 
 /** Everything one run measured: the `--json` document. */
@@ -82,7 +89,11 @@ export interface MysqlBenchReport {
     readonly replicakitVsHaproxy: RatioSet
     /** The pool with pool-wide causal reads / without: the price of read-your-writes. */
     readonly causalVsNone?: RatioSet
+    /** ReplicaKit with TLS / plain, over pooled connections: the steady-state price of TLS. */
+    readonly tlsVsPlain?: RatioSet
   }
+  /** New connections with TLS against without (`null` when skipped). */
+  readonly handshake?: HandshakeReport | null
   /** The causal pool's counters over the whole run (reads that waited, served by the primary). */
   readonly causalReads?: CausalCounts | null
   readonly failover: readonly FailoverSummary[]
@@ -141,11 +152,12 @@ function isProxyHealthy(proxy: HaproxyProcess, cluster: MysqlCluster): Promise<v
   )
 }
 
-function replicaKitUri(cluster: MysqlCluster, options: MysqlBenchOptions): string {
+function replicaKitUri(cluster: MysqlCluster, options: MysqlBenchOptions, caFile?: string): string {
   const params = new URLSearchParams({
     w: '1',
     heartbeatFrequencyMS: String(options.heartbeatFrequencyMS),
     maxPoolSize: String(options.concurrency),
+    ...(caFile === undefined ? {} : { tls: 'true', tlsCAFile: caFile }),
   })
   return `${cluster.uri}?${params.toString()}`
 }
@@ -161,8 +173,9 @@ export async function runMysqlBench(
   const modes = BENCH_MODES.filter((m) => options.modes.includes(m))
   const haproxyBinary = modes.includes('haproxy') ? await ensureHaproxy(log) : undefined
 
-  log('cluster: starting 3 MariaDB nodes (GTID replication, loopback)')
-  const cluster = await startMysqlCluster({ nodes: 3 })
+  log('cluster: starting 3 MariaDB nodes (GTID replication, loopback, TLS offered)')
+  const caFile = (await ensureTlsFiles()).ca
+  const cluster = await startMysqlCluster({ nodes: 3, tls: true })
   cleanup.push('cluster', () => cluster.stop())
   log(
     `cluster: up in ${cluster.startupMS} ms (${cluster.nodes.map((n) => `${n.name}:${n.port}`).join(' ')})`,
@@ -204,6 +217,9 @@ export async function runMysqlBench(
     } else if (mode === 'replicakit') {
       replicaKit = await connectReplicaKit(replicaKitUri(cluster, options))
       targets.set(mode, createReplicaKitTarget(replicaKit))
+    } else if (mode === 'replicakit-tls') {
+      const secure = await connectReplicaKit(replicaKitUri(cluster, options, caFile))
+      targets.set(mode, createReplicaKitTarget(secure, mode))
     } else if (mode === 'pool' || mode === 'pool-causal') {
       const target = await createPoolTarget(
         `${replicaKitUri(cluster, options)}&readPreference=secondary`,
@@ -247,6 +263,21 @@ export async function runMysqlBench(
     }
   }
   const summaries = modes.map((m) => summarizeMode(m, segments.get(m)!))
+
+  let handshake: HandshakeReport | null = null
+  if (options.handshakes > 0 && !ctx.signal.aborted) {
+    const primary = cluster.nodes.find((n) => n.name === cluster.primary)!
+    handshake = await measureHandshakes({
+      ...credentials,
+      host: primary.host,
+      port: primary.port,
+      caFile,
+      samples: options.handshakes,
+      signal: ctx.signal,
+    })
+    const p50 = handshake.variants.map((v) => `${v.variant} ${v.latency.p50MS?.toFixed(2)} ms`)
+    log(`handshakes: connect + first query, p50 ${p50.join(', ')}`)
+  }
 
   const failoverRuns = new Map<string, FailoverRun[]>([
     ['replicakit', []],
@@ -326,7 +357,9 @@ export async function runMysqlBench(
       replicakitVsRaw: ratiosOf(byMode('replicakit'), byMode('raw')),
       replicakitVsHaproxy: ratiosOf(byMode('replicakit'), byMode('haproxy')),
       causalVsNone: ratiosOf(byMode('pool-causal'), byMode('pool')),
+      tlsVsPlain: ratiosOf(byMode('replicakit-tls'), byMode('replicakit')),
     },
+    handshake,
     causalReads: causalCounts?.() ?? null,
     failover,
   }

@@ -1,7 +1,8 @@
 /**
  * The ways the MySQL benchmark reaches the same cluster: raw mysql2 pools on the right nodes,
- * ReplicaKit, HAProxy in TCP mode, and ReplicaKit's mysql2-compatible pool with causal reads off and
- * pool-wide. Each is a {@link WorkloadTarget} running the same SQL.
+ * ReplicaKit (plain, and with TLS verified against the test CA), HAProxy in TCP mode, and
+ * ReplicaKit's mysql2-compatible pool with causal reads off and pool-wide. Each is a
+ * {@link WorkloadTarget} running the same SQL.
  */
 import mysql from 'mysql2/promise'
 import type { Pool, PoolConnection } from 'mysql2/promise'
@@ -11,6 +12,7 @@ import type { WorkloadTarget } from './workload.js'
 export const BENCH_MODES = Object.freeze([
   'raw',
   'replicakit',
+  'replicakit-tls',
   'haproxy',
   'pool',
   'pool-causal',
@@ -22,6 +24,7 @@ export type BenchMode = (typeof BENCH_MODES)[number]
 export const MODE_LABELS: Readonly<Record<BenchMode, string>> = Object.freeze({
   raw: 'raw mysql2',
   replicakit: 'ReplicaKit',
+  'replicakit-tls': 'ReplicaKit, TLS',
   haproxy: 'HAProxy (TCP)',
   pool: 'pool, causal none',
   'pool-causal': 'pool, causal pool',
@@ -162,10 +165,16 @@ export async function connectReplicaKit(uri: string): Promise<ReplicaKitLike> {
   return db
 }
 
-/** ReplicaKit: `write` on the primary, `read` with readPreference `secondary`. */
-export function createReplicaKitTarget(db: ReplicaKitLike): ModeTarget {
+/**
+ * ReplicaKit: `write` on the primary, `read` with readPreference `secondary`; `mode` says whether
+ * its URI turned TLS on.
+ */
+export function createReplicaKitTarget(
+  db: ReplicaKitLike,
+  mode: 'replicakit' | 'replicakit-tls' = 'replicakit',
+): ModeTarget {
   return {
-    mode: 'replicakit',
+    mode,
     async read(id) {
       const result = await db.read((conn) => conn.query(READ_SQL, [id]), {
         readPreference: 'secondary',
@@ -173,7 +182,7 @@ export function createReplicaKitTarget(db: ReplicaKitLike): ModeTarget {
       expectOneRow(result, id)
     },
     async write(payload) {
-      await db.write((conn) => conn.query(WRITE_SQL, ['replicakit', payload]))
+      await db.write((conn) => conn.query(WRITE_SQL, [mode, payload]))
     },
     async close() {
       await db.close()

@@ -49,6 +49,33 @@ function ratioRow(name: string, r: RatioSet): string[] {
   ]
 }
 
+/** The handshake section: new connections with TLS against without. */
+function handshakeLines(handshake: MysqlBenchReport['handshake']): string[] {
+  if (handshake === undefined || handshake === null) return []
+  const names: Record<string, string> = {
+    plain: 'plain TCP',
+    tls: 'TLS (as the adapter)',
+    'tls-full': 'TLS, full handshake',
+  }
+  return [
+    '',
+    formatTable([
+      ['new connection + SELECT 1', 'p50', 'p99', 'mean', 'resumed'],
+      ...handshake.variants.map((v) => [
+        names[v.variant] ?? v.variant,
+        num(v.latency.p50MS, 2),
+        num(v.latency.p99MS, 2),
+        num(v.latency.meanMS, 2),
+        v.variant === 'plain' ? '-' : `${v.resumed}/${v.latency.count}`,
+      ]),
+    ]),
+    `(ms, ${handshake.samplesPerVariant} connections per variant, interleaved; TLS / plain: ` +
+      `p50 ${formatRatio(handshake.tlsVsPlain.p50)}, p99 ${formatRatio(handshake.tlsVsPlain.p99)}; ` +
+      `full handshake / plain: p50 ${formatRatio(handshake.tlsFullVsPlain.p50)}, ` +
+      `p99 ${formatRatio(handshake.tlsFullVsPlain.p99)})`,
+  ]
+}
+
 /** Renders the whole report as text (what the benchmark prints without `--json`). */
 export function formatMysqlReport(report: MysqlBenchReport): string {
   const s = report.settings
@@ -102,9 +129,13 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
       ...(report.ratios.causalVsNone === undefined || report.ratios.causalVsNone.throughput === null
         ? []
         : [ratioRow('pool causal / none', report.ratios.causalVsNone)]),
+      ...(report.ratios.tlsVsPlain === undefined || report.ratios.tlsVsPlain.throughput === null
+        ? []
+        : [ratioRow('ReplicaKit TLS / plain', report.ratios.tlsVsPlain)]),
     ]),
   )
   lines.push('(ops/s above 1× = ReplicaKit faster; latency and cpu above 1× = ReplicaKit slower)')
+  lines.push(...handshakeLines(report.handshake))
   const causal = report.causalReads
   if (causal !== undefined && causal !== null) {
     lines.push(
