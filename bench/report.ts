@@ -135,7 +135,6 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
     ]),
   )
   lines.push('(ops/s above 1× = ReplicaKit faster; latency and cpu above 1× = ReplicaKit slower)')
-  lines.push(...handshakeLines(report.handshake))
   const causal = report.causalReads
   if (causal !== undefined && causal !== null) {
     lines.push(
@@ -143,6 +142,7 @@ export function formatMysqlReport(report: MysqlBenchReport): string {
         `known to have it (waited on one); ${causal.fellBackToPrimary} went to the primary`,
     )
   }
+  lines.push(...handshakeLines(report.handshake))
   if (report.failover.length > 0) {
     lines.push('')
     lines.push(

@@ -94,3 +94,60 @@ describe('formatMysqlReport', () => {
     expect(text).toContain('target ReplicaKit: promotion + heartbeatFrequencyMS (2000) + 100 ms')
   })
 })
+
+describe('formatMysqlReport: TLS', () => {
+  const plain = summarizeMode('replicakit', [segment(1000, 1)])
+  const tls = summarizeMode('replicakit-tls', [segment(900, 1.5)])
+  const latency = (p50MS: number) => ({
+    count: 2,
+    p50MS,
+    p99MS: p50MS * 2,
+    meanMS: p50MS,
+    maxMS: p50MS * 2,
+  })
+  const report: MysqlBenchReport = {
+    benchmark: 'mysql',
+    schemaVersion: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    totalMS: 1,
+    settings: { rounds: 1, durationMS: 1000, concurrency: 16, rows: 100, writeRatio: 0.2 },
+    machine: {
+      cpus: 2,
+      cpuModel: 'cpu',
+      memoryGiB: 24,
+      node: 'v20',
+      mariadb: '10.11',
+      haproxy: null,
+    },
+    modes: [plain, tls],
+    ratios: {
+      replicakitVsRaw: ratiosOf(plain, undefined),
+      replicakitVsHaproxy: ratiosOf(plain, undefined),
+      tlsVsPlain: ratiosOf(tls, plain),
+    },
+    handshake: {
+      samplesPerVariant: 2,
+      variants: [
+        { variant: 'plain', latency: latency(2), resumed: 0 },
+        { variant: 'tls', latency: latency(5), resumed: 1 },
+        { variant: 'tls-full', latency: latency(8), resumed: 0 },
+      ],
+      tlsVsPlain: { p50: 2.5, p99: 2.5 },
+      tlsFullVsPlain: { p50: 4, p99: 4 },
+    },
+    failover: [],
+  }
+  const text = formatMysqlReport(report)
+
+  it('prints the steady-state ratio of ReplicaKit over TLS to plain', () => {
+    expect(text).toMatch(/ReplicaKit, TLS +900 /)
+    expect(text).toMatch(/ReplicaKit TLS \/ plain +0\.90× +1\.50×/)
+  })
+
+  it('prints the new-connection cost per variant and the ratios', () => {
+    expect(text).toMatch(/plain TCP +2\.00 +4\.00 +2\.00 +-/)
+    expect(text).toMatch(/TLS \(as the adapter\) +5\.00 +10\.00 +5\.00 +1\/2/)
+    expect(text).toMatch(/TLS, full handshake +8\.00 +16\.00 +8\.00 +0\/2/)
+    expect(text).toContain('TLS / plain: p50 2.50×, p99 2.50×; full handshake / plain: p50 4.00×')
+  })
+})
