@@ -11,6 +11,7 @@ import {
   ConfigError,
   ErrorCode,
   ErrorLabel,
+  NetworkError,
   NodeType,
   ReplicaKitError,
   ServerSelectionError,
@@ -106,8 +107,12 @@ class MongodbAdapter implements Adapter<MongoConn> {
   readonly #waiters: PrimaryWaiters
   #bridge: MonitoringBridge | undefined
   #closed = false
-  /** Wakes the wait between two connection attempts when the adapter closes. */
+  /** Wakes the wait between two connection attempts (the adapter closes, or a call wants one now). */
   #wakeRetry: (() => void) | undefined
+  /** The driver's `connect()` under way, resolving to its error or `undefined`. */
+  #attempt: Promise<unknown> | undefined
+  /** The driver's `connect()` succeeded once: its topology stays open until `close()`. */
+  #connected = false
   #verifying = false
   /** Monotonic time before which the credentials are not checked again, and the next interval. */
   #nextVerifyMS = 0
@@ -179,6 +184,7 @@ class MongodbAdapter implements Adapter<MongoConn> {
     const intent = target.intent
     // Every member failed the TLS handshake: no wait heals that (the monitors keep checking).
     this.#throwIfTlsRefused()
+    await this.#retryRefusedCredentials()
     // A write waits here, not inside the driver, until a primary is known: a write still queued in
     // the driver's server selection when the call's deadline passes would run later, unseen. With
     // refused credentials it goes on to the driver, which tries them again and fails at once.
@@ -203,7 +209,19 @@ class MongodbAdapter implements Adapter<MongoConn> {
   }
 
   toError(error: unknown, node?: NodeAddress): ReplicaKitError {
-    return mapMongoError(error, node)
+    const mapped = mapMongoError(error, node)
+    if (mapped.code !== ErrorCode.ClientClosed || this.#closed) return mapped
+    // Not this adapter's close(): the driver closed its topology after a failed connect() and is
+    // being connected again (#keepConnected). Nothing was sent; another attempt may succeed.
+    return new NetworkError(
+      `the mongodb driver is reconnecting after a failed connect: ${mapped.message}`,
+      {
+        code: ErrorCode.NetworkError,
+        labels: [ErrorLabel.NoWritesPerformed],
+        cause: error,
+        ...(node === undefined ? {} : { node }),
+      },
+    )
   }
 
   async close(): Promise<void> {
@@ -240,22 +258,47 @@ class MongodbAdapter implements Adapter<MongoConn> {
   async #keepConnected(): Promise<void> {
     const clock = this.#context.clock
     let intervalMS = this.#baseRetryIntervalMS()
-    while (!this.#closed) {
+    while (!this.#isClosed() && !this.#connected) {
       const startedMS = clock.monotonicMS()
-      try {
-        await this.#client.connect()
-        return
-      } catch (error: unknown) {
-        // Read through a method: the field may have changed while connect() was pending.
-        if (this.#isClosed()) return
+      const failure = await this.#connectOnce()
+      if (failure === undefined || this.#isClosed()) return
+      const waitMS = intervalMS - (clock.monotonicMS() - startedMS)
+      intervalMS = Math.min(intervalMS * 2, MAX_RETRY_INTERVAL_MS)
+      if (waitMS > 0) await this.#sleep(waitMS)
+    }
+  }
+
+  /**
+   * One `MongoClient.connect()`, or the one under way: resolves `undefined` once connected, else the
+   * driver's error (never rejects). Refused credentials are reported to the bridge.
+   */
+  #connectOnce(): Promise<unknown> {
+    this.#attempt ??= this.#client.connect().then(
+      () => {
+        this.#connected = true
+        this.#attempt = undefined
+        return undefined
+      },
+      (error: unknown) => {
+        this.#attempt = undefined
         if (mapMongoError(error).code === ErrorCode.AuthenticationFailed) {
           this.#bridge?.credentialsRefused(error)
         }
-        const waitMS = intervalMS - (clock.monotonicMS() - startedMS)
-        intervalMS = Math.min(intervalMS * 2, MAX_RETRY_INTERVAL_MS)
-        if (waitMS > 0) await this.#sleep(waitMS)
-      }
-    }
+        return error
+      },
+    )
+    return this.#attempt
+  }
+
+  /**
+   * Refused credentials closed the driver's topology (its `connect()` authenticates once): a call
+   * tries them again now rather than at the next interval, and fails with the driver's answer.
+   */
+  async #retryRefusedCredentials(): Promise<void> {
+    if (this.#connected || this.#bridge?.credentials !== 'refused') return
+    this.#wakeRetry?.()
+    const failure = await this.#connectOnce()
+    if (failure !== undefined) throw mapMongoError(failure)
   }
 
   /**

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync } from 'node:fs'
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MongoClient } from 'mongodb'
+import { MongoClient, type MongoClientOptions } from 'mongodb'
 import {
   findProcessesByComm,
   isProcessAlive,
@@ -30,6 +30,31 @@ const SETPRIV = '/usr/bin/setpriv'
 /** The repository root (this file lives in `<repo>/test/clusters/`). @internal */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+/**
+ * TLS on the server's port, the only listener then (no plain one). FerretDB 1.24 reports the plain
+ * listen address in hello's `hosts` ("does not work for TLS-only setups", FerretDB issue 3936): an
+ * empty one makes the driver throw in replica-set mode, so a TLS server runs without a replica set
+ * name and the driver sees it as `Standalone`.
+ */
+export interface FerretdbTlsState {
+  /** Server certificate (PEM), e.g. `serverCert('127.0.0.1')` of `ensureTlsFiles()`. */
+  readonly certFile: string
+  readonly keyFile: string
+  /** With a CA file FerretDB requires a client certificate signed by it (`RequireAndVerifyClientCert`). */
+  readonly clientCaFile?: string
+  /** The certificate and key the readiness probe presents when `clientCaFile` is set. */
+  readonly probeCertificateKeyFile?: string
+}
+
+/** A user made at startup (`--setup-*`), with FerretDB's experimental SCRAM authentication on. */
+export interface FerretdbAuthState {
+  readonly username: string
+  /** Passed in the environment (`FERRETDB_SETUP_PASSWORD`), not on the command line. */
+  readonly password: string
+  /** The user's database (`authSource`). Default `admin`. */
+  readonly database?: string
+}
+
 /** Persistent description of the server: everything needed to find, signal or restart it. */
 export interface FerretdbProcessState {
   /** Always `f1`: FerretDB has no replication, so the set has one member. */
@@ -42,11 +67,39 @@ export interface FerretdbProcessState {
   readonly dir: string
   /** The binary that was started. */
   readonly binary: string
+  /** TLS only on `port` (the server is then `Standalone`, see {@link FerretdbTlsState}). */
+  readonly tls?: FerretdbTlsState
+  /** SCRAM authentication on, with this user. */
+  readonly auth?: FerretdbAuthState
 }
 
-/** The `mongodb://host:port/?replicaSet=rs0` URI of a server. */
-export function ferretdbUri(node: Pick<FerretdbProcessState, 'host' | 'port'>): string {
-  return `mongodb://${node.host}:${node.port}/?replicaSet=${FERRETDB_REPL_SET}`
+/**
+ * The server's URI without credentials or TLS options: `mongodb://host:port/?replicaSet=rs0`, or
+ * `mongodb://host:port/` for a TLS server (a standalone).
+ */
+export function ferretdbUri(node: Pick<FerretdbProcessState, 'host' | 'port' | 'tls'>): string {
+  const base = `mongodb://${node.host}:${node.port}/`
+  return node.tls === undefined ? `${base}?replicaSet=${FERRETDB_REPL_SET}` : base
+}
+
+/** The server type the driver sees when the server is ready: `RSPrimary`, or `Standalone` with TLS. */
+export function ferretdbServerType(node: Pick<FerretdbProcessState, 'tls'>): string {
+  return node.tls === undefined ? 'RSPrimary' : 'Standalone'
+}
+
+/** The driver options the harness's own probes use: TLS without verification (readiness only). */
+export function ferretdbProbeOptions(
+  node: Pick<FerretdbProcessState, 'tls'>,
+): Pick<MongoClientOptions, 'tls' | 'tlsAllowInvalidCertificates' | 'tlsCertificateKeyFile'> {
+  if (node.tls === undefined) return {}
+  const cert = node.tls.probeCertificateKeyFile
+  return {
+    tls: true,
+    tlsAllowInvalidCertificates: true,
+    ...(node.tls.clientCaFile !== undefined && cert !== undefined
+      ? { tlsCertificateKeyFile: cert }
+      : {}),
+  }
 }
 
 /** The folder FerretDB keeps its SQLite databases in (one file per database). */
@@ -54,20 +107,52 @@ export function ferretdbDataDir(node: Pick<FerretdbProcessState, 'dir'>): string
   return join(node.dir, 'data')
 }
 
-/** The recipe's command line, plus no debug HTTP listener and a private state folder. */
+/**
+ * The recipe's command line, plus no debug HTTP listener and a private state folder; with TLS the
+ * TLS listener alone (`--listen-addr=` empty) and no replica set name; with auth FerretDB's
+ * experimental authentication (SCRAM-SHA-256 and SCRAM-SHA-1, users in `admin.system.users`) and
+ * the user made at startup (its password goes in the environment: {@link ferretdbEnv}).
+ */
 export function ferretdbArgs(node: FerretdbProcessState): string[] {
+  const listen =
+    node.tls === undefined
+      ? [`--listen-addr=${node.host}:${node.port}`, `--repl-set-name=${FERRETDB_REPL_SET}`]
+      : [
+          '--listen-addr=',
+          `--listen-tls=${node.host}:${node.port}`,
+          `--listen-tls-cert-file=${node.tls.certFile}`,
+          `--listen-tls-key-file=${node.tls.keyFile}`,
+          ...(node.tls.clientCaFile === undefined
+            ? []
+            : [`--listen-tls-ca-file=${node.tls.clientCaFile}`]),
+        ]
+  const auth =
+    node.auth === undefined
+      ? []
+      : [
+          '--test-enable-new-auth',
+          `--setup-database=${node.auth.database ?? 'admin'}`,
+          `--setup-username=${node.auth.username}`,
+        ]
   return [
     '--handler=sqlite',
     // The SQLite URL names a folder and must end with '/'.
     `--sqlite-url=file:${ferretdbDataDir(node)}/`,
-    `--listen-addr=${node.host}:${node.port}`,
-    `--repl-set-name=${FERRETDB_REPL_SET}`,
+    ...listen,
+    ...auth,
     '--telemetry=disable',
     '--log-level=warn',
     // The defaults would bind 127.0.0.1:8088 (two servers collide) and write state.json into the cwd.
     '--debug-addr=-',
     `--state-dir=${join(node.dir, 'state')}`,
   ]
+}
+
+/** The server's environment: ours, plus the setup user's password when auth is on. */
+export function ferretdbEnv(node: FerretdbProcessState): NodeJS.ProcessEnv {
+  return node.auth === undefined
+    ? process.env
+    : { ...process.env, FERRETDB_SETUP_PASSWORD: node.auth.password }
 }
 
 /** The tail of the server's log, for timeout and failure messages. */
@@ -103,17 +188,24 @@ async function within<T>(promise: Promise<T>, timeoutMS: number): Promise<T | un
 
 /**
  * The server type the `mongodb` driver gives `uri` (`RSPrimary`, `Unknown`…) after connecting in
- * replica-set mode, or `undefined` when it cannot connect within `timeoutMS`.
+ * replica-set mode (a TLS server: `Standalone`), or `undefined` when it cannot connect within
+ * `boundMS`. `options` adds TLS for a TLS server.
  */
-export async function probeServerType(uri: string, timeoutMS: number): Promise<string | undefined> {
+export async function probeServerType(
+  uri: string,
+  boundMS: number,
+  options: MongoClientOptions = {},
+): Promise<string | undefined> {
   const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: timeoutMS,
-    connectTimeoutMS: timeoutMS,
-    socketTimeoutMS: timeoutMS,
+    serverSelectionTimeoutMS: boundMS,
+    connectTimeoutMS: boundMS,
+    socketTimeoutMS: boundMS,
+    ...options,
   })
   let type: string | undefined
   client.on('serverDescriptionChanged', (event) => {
-    type = event.newDescription.setName === FERRETDB_REPL_SET ? event.newDescription.type : type
+    const d = event.newDescription
+    if (d.setName === FERRETDB_REPL_SET || d.type === 'Standalone') type = d.type
   })
   try {
     await client.connect()
@@ -124,7 +216,7 @@ export async function probeServerType(uri: string, timeoutMS: number): Promise<s
     // Closing only drops sockets (no session was used), but never let a frozen server hold us.
     await within(
       client.close().catch(() => undefined),
-      timeoutMS,
+      boundMS,
     )
   }
 }
@@ -144,7 +236,8 @@ function killAttachedOnExit(): void {
 }
 
 /**
- * Starts `ferretdb` for `node`, waits until the driver sees it as `RSPrimary` of `rs0`, sets
+ * Starts `ferretdb` for `node`, waits until the driver sees it as `RSPrimary` of `rs0` (a TLS
+ * server: `Standalone`), sets
  * `node.pid` and returns it. With `detached: false` the server dies with this process (`setpriv
  * --pdeathsig KILL` where available, plus an exit handler). Throws with the log tail if the server
  * exits or is not ready in time.
@@ -163,6 +256,7 @@ export async function launchFerretdb(
   const output = openSync(join(node.dir, 'ferretdb.log'), 'a')
   const child = spawn(command, argv, {
     cwd: node.dir,
+    env: ferretdbEnv(node),
     detached: options.detached,
     stdio: ['ignore', output, output],
   })
@@ -188,10 +282,11 @@ export async function launchFerretdb(
           `${node.name} (pid ${pid}) exited during startup\n${await describeFerretdbLog(node)}`,
         )
       }
-      return (await probeServerType(uri, 1_000)) === 'RSPrimary' ? true : undefined
+      const type = await probeServerType(uri, 1_000, ferretdbProbeOptions(node))
+      return type === ferretdbServerType(node) ? true : undefined
     },
     {
-      what: `${node.name} (pid ${pid}, ${uri}) to be seen as RSPrimary`,
+      what: `${node.name} (pid ${pid}, ${uri}) to be seen as ${ferretdbServerType(node)}`,
       timeoutMS: FERRETDB_START_TIMEOUT_MS,
       intervalMS: 100,
       diagnose: () => describeFerretdbLog(node),

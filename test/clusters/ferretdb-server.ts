@@ -15,13 +15,17 @@ import { ensureFerretdb } from './ferretdb-build.js'
 import {
   claimFerretdbDir,
   describeFerretdbLog,
+  ferretdbProbeOptions,
+  ferretdbServerType,
   ferretdbUri,
   isFerretdbProcess,
   launchFerretdb,
   probeServerType,
   REPO_ROOT,
   sweepStaleFerretdbDirs,
+  type FerretdbAuthState,
   type FerretdbProcessState,
+  type FerretdbTlsState,
 } from './ferretdb-process.js'
 import {
   findFreePorts,
@@ -32,7 +36,11 @@ import {
   waitUntil,
 } from './process-utils.js'
 
-export type { FerretdbProcessState } from './ferretdb-process.js'
+export type {
+  FerretdbAuthState,
+  FerretdbProcessState,
+  FerretdbTlsState,
+} from './ferretdb-process.js'
 
 /** The environment variable naming a server the tests use instead of starting one. */
 export const FERRETDB_URI_ENV = 'REPLICAKIT_FERRETDB_URI'
@@ -73,10 +81,17 @@ export interface StartFerretdbOptions {
   /** Let the server outlive this process (the CLI). Default false: it dies with it. */
   readonly detached?: boolean
   /**
-   * Use the server named by `REPLICAKIT_FERRETDB_URI` when set (no process control). Default true;
-   * the CLI passes false.
+   * Use the server named by `REPLICAKIT_FERRETDB_URI` when set (no process control). Default true
+   * without `tls` and `auth` (that server has neither); the CLI passes false.
    */
   readonly useEnvUri?: boolean
+  /**
+   * TLS only on the server's port (no plain listener), from these files; the server is then a
+   * `Standalone` (FerretDB 1.24 cannot name a TLS-only member in hello's `hosts`).
+   */
+  readonly tls?: FerretdbTlsState
+  /** Authentication on (SCRAM-SHA-256, FerretDB's experimental mode), with this user made at startup. */
+  readonly auth?: FerretdbAuthState
 }
 
 const STOP_GRACE_MS = 5_000
@@ -117,7 +132,8 @@ export class FerretdbServer {
   /** @internal Implements {@link startFerretdb}. */
   static async start(options: StartFerretdbOptions = {}): Promise<FerretdbServer> {
     const external = process.env[FERRETDB_URI_ENV]
-    if ((options.useEnvUri ?? true) && external !== undefined && external !== '') {
+    const useEnvUri = options.useEnvUri ?? (options.tls === undefined && options.auth === undefined)
+    if (useEnvUri && external !== undefined && external !== '') {
       return new FerretdbServer(undefined, external, false)
     }
     const binary = await ensureFerretdb()
@@ -135,6 +151,8 @@ export class FerretdbServer {
       pid: 0,
       dir: join(baseDir, 'f1'),
       binary,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.auth === undefined ? {} : { auth: options.auth }),
     }
     const server = new FerretdbServer(
       { version: 1, baseDir, node, startupMS: 0 },
@@ -167,7 +185,10 @@ export class FerretdbServer {
     return this.#externalUri !== undefined
   }
 
-  /** `mongodb://127.0.0.1:P/?replicaSet=rs0`, or the environment's URI. */
+  /**
+   * `mongodb://127.0.0.1:P/?replicaSet=rs0` (`mongodb://127.0.0.1:P/` with TLS, no TLS options or
+   * credentials in it), or the environment's URI.
+   */
   get uri(): string {
     return this.#externalUri ?? ferretdbUri(this.#owned().node)
   }
@@ -198,10 +219,12 @@ export class FerretdbServer {
     const owned = this.#state?.node
     const alive = owned === undefined || isFerretdbProcess(owned)
     const paused = owned !== undefined && alive && isProcessPaused(owned.pid)
-    const type = alive && !paused ? await probeServerType(this.uri, 2_000) : undefined
+    const options = owned === undefined ? {} : ferretdbProbeOptions(owned)
+    const type = alive && !paused ? await probeServerType(this.uri, 2_000, options) : undefined
+    const expected = owned === undefined ? 'RSPrimary' : ferretdbServerType(owned)
     return {
       ...node,
-      role: type === 'RSPrimary' ? 'primary' : 'down',
+      role: type === expected ? 'primary' : 'down',
       paused,
       rssKB: owned !== undefined && alive ? processRssKB(owned.pid) : undefined,
     }

@@ -9,7 +9,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { hostOf, type SimMemberConfig, type SimSetConfig } from './mongo-sim/config.js'
+import {
+  hostOf,
+  type SimMemberConfig,
+  type SimSetConfig,
+  type SimTlsConfig,
+} from './mongo-sim/config.js'
 import { controlRequest, launchMember, REPO_ROOT } from './mongo-sim/member-process.js'
 import {
   findFreePorts,
@@ -50,7 +55,14 @@ export interface StartMongoSimOptions {
   readonly baseDir?: string
   /** Members outlive this process (the CLI). Default false. */
   readonly detached?: boolean
+  /**
+   * TLS on every member's client port, which then accepts only TLS (with `clientCaFile`, only
+   * clients presenting a certificate that CA signed). The harness's own control traffic is unchanged.
+   */
+  readonly tls?: SimTlsConfig
 }
+
+export type { SimTlsConfig } from './mongo-sim/config.js'
 
 /** Everything needed to reattach from another process (JSON-safe). */
 export interface MongoSimState {
@@ -143,6 +155,7 @@ export class MongoSim {
       heartbeatIntervalMS:
         options.heartbeatIntervalMS ?? Math.min(250, Math.max(20, electionTimeoutMS / 4)),
       noopIntervalMS: options.noopIntervalMS ?? 1000,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
     }
     const sim = new MongoSim({
       version: 1,
@@ -175,7 +188,7 @@ export class MongoSim {
     return structuredClone(this.#state)
   }
 
-  /** `mongodb://` seed list of the visible members, with `replicaSet`. */
+  /** `mongodb://` seed list of the visible members, with `replicaSet` (no TLS options: add them). */
   get uri(): string {
     const hosts = this.#state.set.members.filter((m) => !m.hidden).map(hostOf)
     return `mongodb://${hosts.join(',')}/?replicaSet=${this.#state.set.setName}`
@@ -184,6 +197,11 @@ export class MongoSim {
   /** The members' configuration and current pid. */
   get members(): ReadonlyArray<SimMemberConfig & { readonly pid: number }> {
     return this.#state.set.members.map((m) => ({ ...m, pid: this.#state.pids[m.name] ?? 0 }))
+  }
+
+  /** The TLS files of the client ports, or `undefined` when they are plain. */
+  get tls(): SimTlsConfig | undefined {
+    return this.#state.set.tls
   }
 
   /** The log directory. */

@@ -1,9 +1,13 @@
 /**
  * The client-facing listener of a member: frames requests off each socket, answers them in order
  * (OP_REPLY to OP_QUERY, OP_MSG to OP_MSG), sends nothing for `moreToCome`, and closes the socket
- * instead of answering when a `drop-reply` fault consumes the write.
+ * instead of answering when a `drop-reply` fault consumes the write. With TLS configured the port
+ * accepts only TLS (and, with a client CA, only clients whose certificate it signed).
  */
+import { readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer } from 'node:tls'
+import type { SimTlsConfig } from './config.js'
 import { runCommand } from './commands.js'
 import type { ReplicaMember } from './replica-member.js'
 import { decodeRequest, encodeMsg, encodeReply, OP_CODES, splitMessages } from './wire.js'
@@ -58,15 +62,35 @@ function serveSocket(member: ReplicaMember, socket: Socket): void {
   })
 }
 
-/** Listens for driver connections on `host:port`; resolves once listening. */
+/** Listens for driver connections on `host:port` (TLS when `tls` is given); resolves once listening. */
 export async function serveClients(
   member: ReplicaMember,
   host: string,
   port: number,
+  tls?: SimTlsConfig,
 ): Promise<Server> {
-  const server = createServer((socket) => {
+  const onSocket = (socket: Socket): void => {
     serveSocket(member, socket)
-  })
+  }
+  const server =
+    tls === undefined
+      ? createServer(onSocket)
+      : createTlsServer(
+          {
+            cert: readFileSync(tls.certFile),
+            key: readFileSync(tls.keyFile),
+            ...(tls.clientCaFile === undefined
+              ? {}
+              : {
+                  ca: readFileSync(tls.clientCaFile),
+                  requestCert: true,
+                  rejectUnauthorized: true,
+                }),
+          },
+          onSocket,
+        )
+  // A plain client, or a client certificate refused: Node closes that socket; nothing else to do.
+  server.on('tlsClientError', () => undefined)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -24,6 +24,18 @@ export interface SimMemberConfig {
   readonly delayMS: number
 }
 
+/**
+ * TLS on every member's client port (Node `tls.createServer`): the port then accepts only TLS. The
+ * peer port (heartbeats, votes, replication, the harness's control requests) stays plain.
+ */
+export interface SimTlsConfig {
+  /** Server certificate (PEM) for the members' host, e.g. `serverCert('127.0.0.1')`. */
+  readonly certFile: string
+  readonly keyFile: string
+  /** Require a client certificate signed by this CA (`requestCert` + `rejectUnauthorized`). */
+  readonly clientCaFile?: string
+}
+
 /** The whole set's configuration and timing. */
 export interface SimSetConfig {
   readonly setName: string
@@ -34,6 +46,8 @@ export interface SimSetConfig {
   readonly heartbeatIntervalMS: number
   /** The primary writes a no-op entry this often, so `lastWriteDate` advances on an idle set. */
   readonly noopIntervalMS: number
+  /** TLS on the client ports; absent = plain TCP. */
+  readonly tls?: SimTlsConfig
 }
 
 /** What one member process is started with. */

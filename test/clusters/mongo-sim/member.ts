@@ -64,9 +64,10 @@ async function handlePeer(request: Document): Promise<Document> {
 process.on('SIGTERM', shutdown)
 process.on('SIGINT', shutdown)
 const self = member.config
-servers.push(await serveClients(member, self.host, self.port))
+servers.push(await serveClients(member, self.host, self.port, config.set.tls))
 servers.push(await servePeers(self.host, self.peerPort, handlePeer))
 member.start()
 console.log(
-  `${self.name}: listening on ${self.host}:${self.port} (peers ${self.peerPort}), pid ${process.pid}`,
+  `${self.name}: listening on ${self.host}:${self.port}${config.set.tls === undefined ? '' : ' (TLS)'} ` +
+    `(peers ${self.peerPort}), pid ${process.pid}`,
 )

@@ -1,0 +1,46 @@
+/**
+ * The MongoDB adapter's TLS cases (tls-suite.ts) against FerretDB 1.24, a real MongoDB-wire server
+ * that nobody on this project wrote: three TLS-only servers (`--listen-tls` without a plain
+ * listener), the first with SCRAM-SHA-256 authentication on as well. FerretDB cannot name a
+ * TLS-only member in hello's `hosts`, so these servers are standalones, not a replica set.
+ */
+import { startFerretdb, type FerretdbServer } from '../../clusters/ferretdb-server.js'
+import { defineTlsSuite } from './tls-suite.js'
+
+const USER = 'rk-tls-app'
+const PASSWORD = 'scram-tls-pass-5f0c'
+
+defineTlsSuite({
+  name: 'FerretDB (TLS only, standalone)',
+  async start(files) {
+    const started: FerretdbServer[] = []
+    const stop = async (): Promise<void> => {
+      await Promise.all(started.map((s) => s.stop()))
+    }
+    try {
+      const cert = {
+        certFile: files.serverCert('127.0.0.1'),
+        keyFile: files.serverKey('127.0.0.1'),
+      }
+      const [main, mismatch, clientCertificate] = await Promise.all([
+        startFerretdb({ tls: cert, auth: { username: USER, password: PASSWORD } }),
+        startFerretdb({ tls: { certFile: files.mismatchCert, keyFile: files.mismatchKey } }),
+        startFerretdb({
+          tls: { ...cert, clientCaFile: files.ca, probeCertificateKeyFile: files.client },
+        }),
+      ])
+      started.push(main, mismatch, clientCertificate)
+      return {
+        main: `${main.uri}?authMechanism=SCRAM-SHA-256`,
+        mismatch: mismatch.uri,
+        clientCertificate: clientCertificate.uri,
+        credentials: `${USER}:${PASSWORD}@`,
+        members: 1,
+        stop,
+      }
+    } catch (error: unknown) {
+      await stop()
+      throw error
+    }
+  },
+})
