@@ -8,20 +8,29 @@
  * npm run --silent cluster -- down cassandra
  * ```
  *
+ * `--secure` does the same for the secure node (127.0.0.5: TLS only, client certificate required,
+ * PasswordAuthenticator; see `cassandra-secure.ts`): `up|status|down cassandra --secure`; node
+ * operations find it by its name, `kill|pause|resume|restart cassandra secure1`.
+ *
  * The ring's JVMs outlive the CLI; every operation reattaches through
- * `.cluster/cassandra/state.json`, the same file the tests share. `release cassandra --holder PID`
- * is for `scripts/test.mjs`: it drops a test run's lease (see `cassandra-shared.ts`).
+ * `.cluster/cassandra/state.json` (`.cluster/cassandra-secure/state.json`), the same file the tests
+ * share. `release cassandra --holder PID` is for `scripts/test.mjs`: it drops a test run's lease
+ * on both (see `cassandra-shared.ts`).
  */
 import {
-  CASSANDRA_STATE_FILE,
   CassandraRing,
   loadRingState,
+  ringPaths,
   saveRingState,
+  SHARED_RING_SPEC,
   withRingLock,
   type CassandraNodeStatus,
+  type CassandraRingSpec,
 } from './cassandra-ring.js'
 import { isNodeProcess } from './cassandra-node.js'
-import { releaseCassandraRing } from './cassandra-shared.js'
+import { SECURE_RING_SPEC, SECURE_USER } from './cassandra-secure.js'
+import { releaseRing } from './cassandra-shared.js'
+import { tlsFiles } from './tls-certs.js'
 
 const OPS = Object.freeze([
   'up',
@@ -35,7 +44,8 @@ const OPS = Object.freeze([
 ] as const)
 type Op = (typeof OPS)[number]
 const NODE_OPS: ReadonlySet<Op> = new Set(['kill', 'pause', 'resume', 'restart'])
-const USAGE = 'usage: cluster <up|status|down|kill|pause|resume|restart> cassandra [node] [--json]'
+const USAGE =
+  'usage: cluster <up|status|down|kill|pause|resume|restart> cassandra [node] [--json] [--secure]'
 
 /** A command-line mistake: the CLI exits with status 2. */
 export class CassandraUsageError extends Error {}
@@ -45,15 +55,19 @@ interface Args {
   readonly node: string | undefined
   readonly json: boolean
   readonly holder: number | undefined
+  /** The ring the operation acts on: the shared one, or the secure node (`--secure`, `secure1`). */
+  readonly spec: CassandraRingSpec
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = []
   let json = false
+  let secure = false
   let holder: number | undefined
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? ''
     if (arg === '--json') json = true
+    else if (arg === '--secure') secure = true
     else if (arg === '--holder') holder = Number(argv[++i])
     else if (arg === '-h' || arg === '--help') throw new CassandraUsageError(USAGE)
     else if (arg.startsWith('-')) throw new CassandraUsageError(`unknown option ${arg}\n${USAGE}`)
@@ -72,7 +86,9 @@ function parseArgs(argv: readonly string[]): Args {
   if (op === 'release' && (holder === undefined || !Number.isInteger(holder))) {
     throw new CassandraUsageError('release needs --holder PID')
   }
-  return { op: op as Op, node, json, holder }
+  const isSecureNode = SECURE_RING_SPEC.layout.some((n) => n.name === node)
+  const spec = secure || isSecureNode ? SECURE_RING_SPEC : SHARED_RING_SPEC
+  return { op: op as Op, node, json, holder, spec }
 }
 
 function printStatus(
@@ -97,6 +113,7 @@ function printStatus(
     return
   }
   const header = ['NODE', 'ADDRESS', 'PID', 'DC', 'RACK', 'STATE', 'RSS']
+  const uri = ring.spec === SECURE_RING_SPEC ? secureUri(ring) : ring.uri
   const rows = nodes.map((n) => [
     n.name,
     `${n.host}:${n.port}`,
@@ -112,29 +129,36 @@ function printStatus(
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd()
-  process.stdout.write([`uri: ${ring.uri}`, line(header), ...rows.map(line)].join('\n') + '\n')
+  process.stdout.write([`uri: ${uri}`, line(header), ...rows.map(line)].join('\n') + '\n')
+}
+
+/** The secure node's URI with its TLS files and role (the password is in `cassandra-secure.ts`). */
+function secureUri(ring: CassandraRing): string {
+  const tls = tlsFiles()
+  const base = ring.uri.replace('cassandra://', `cassandra://${SECURE_USER}:<password>@`)
+  return `${base}&tlsCAFile=${tls.ca}&tlsCertificateKeyFile=${tls.client}`
 }
 
 /** Starts the ring, or adopts a running one (the CLI then owns it: tests will not stop it). */
-async function up(json: boolean): Promise<void> {
+async function up(spec: CassandraRingSpec, json: boolean): Promise<void> {
   const { ring, started } = await withRingLock(async () => {
-    const state = await loadRingState()
+    const state = await loadRingState(spec)
     if (state?.ready === true && state.nodes.some(isNodeProcess)) {
       state.startedBy = 'cli'
-      await saveRingState(state)
-      const existing = new CassandraRing(state)
+      await saveRingState(state, spec)
+      const existing = new CassandraRing(state, spec)
       await existing.ensureAllUp()
       return { ring: existing, started: false }
     }
-    if (state !== undefined) await new CassandraRing(state).stop()
-    return { ring: await CassandraRing.start('cli'), started: true }
-  })
+    if (state !== undefined) await new CassandraRing(state, spec).stop()
+    return { ring: await CassandraRing.start('cli', spec), started: true }
+  }, spec)
   if (!json) {
     const { startupMS, resolveMS } = ring.state
     process.stdout.write(
       started
         ? `started in ${startupMS} ms (jar resolve ${resolveMS} ms)\n`
-        : `cassandra ring already up (${CASSANDRA_STATE_FILE}); the CLI now owns it\n`,
+        : `${spec.id} already up (${ringPaths(spec).stateFile}); the CLI now owns it\n`,
     )
   }
   printStatus(ring, await ring.status(), json)
@@ -144,21 +168,26 @@ async function up(json: boolean): Promise<void> {
 export async function runCassandraCli(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv)
   if (args.op === 'up') {
-    await up(args.json)
+    await up(args.spec, args.json)
     return
   }
   if (args.op === 'release') {
-    const outcome = await releaseCassandraRing(args.holder ?? 0)
-    if (outcome === 'stopped') process.stdout.write('cassandra ring stopped (end of test run)\n')
+    for (const spec of [SHARED_RING_SPEC, SECURE_RING_SPEC]) {
+      const outcome = await releaseRing(spec, args.holder ?? 0)
+      if (outcome === 'stopped') process.stdout.write(`${spec.id} stopped (end of test run)\n`)
+    }
     return
   }
-  const ring = await CassandraRing.attach()
+  const ring = await CassandraRing.attach(args.spec)
+  const flag = args.spec === SECURE_RING_SPEC ? ' --secure' : ''
   if (ring === undefined) {
     if (args.op === 'down') {
-      process.stderr.write('no cassandra ring is up\n')
+      process.stderr.write(`no ${args.spec.id} is up\n`)
       return
     }
-    throw new Error(`no cassandra ring is up (no ${CASSANDRA_STATE_FILE}); run: up cassandra`)
+    throw new Error(
+      `no ${args.spec.id} is up (no ${ringPaths(args.spec).stateFile}); run: up cassandra${flag}`,
+    )
   }
   const node = args.node ?? ''
   let message: string
@@ -168,7 +197,7 @@ export async function runCassandraCli(argv: readonly string[]): Promise<void> {
       return
     case 'down':
       await ring.stop()
-      if (!args.json) process.stdout.write('cassandra ring stopped\n')
+      if (!args.json) process.stdout.write(`${args.spec.id} stopped\n`)
       return
     case 'kill':
       await ring.kill(node)

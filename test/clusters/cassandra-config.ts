@@ -5,9 +5,21 @@
  *
  * @see ../../../shared/recipes/cassandra-ring.md ("Per node", "The java command line")
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JAMM_JAR } from './cassandra-jars.js'
+import { ensureTlsFiles } from './tls-certs.js'
+
+/**
+ * Client-to-node TLS of a node (Cassandra's `client_encryption_options`), with the test
+ * certificates of `tls-certs.ts`: the node's own `server-<address>` certificate and the test CA.
+ */
+export interface NodeClientTls {
+  /** `optional: true`: plain and TLS clients share the CQL port; `false`: TLS only. */
+  readonly optional: boolean
+  /** `require_client_auth`: a client must present a certificate signed by the test CA. */
+  readonly requireClientAuth: boolean
+}
 
 /** Where one node sits in the ring; the same on every run. */
 export interface CassandraNodeLayout {
@@ -21,6 +33,17 @@ export interface CassandraNodeLayout {
   readonly token: string
   /** Local JMX port (`cassandra.jmx.local.port`); distinct per node, always bound on 127.0.0.1. */
   readonly jmxPort: number
+  /** `cluster_name`; {@link CLUSTER_NAME} when absent. */
+  readonly clusterName?: string
+  /** The seed (`host:7000`); {@link SEED} when absent. */
+  readonly seed?: string
+  /** Client-to-node TLS; plain only when absent (a node recorded by an older harness). */
+  readonly clientTls?: NodeClientTls
+  /**
+   * `authenticator: PasswordAuthenticator`; the default superuser `cassandra`/`cassandra` is made
+   * as soon as CQL is up (`-Dcassandra.superuser_setup_delay_ms=0`).
+   */
+  readonly passwordAuth?: boolean
 }
 
 /** CQL port, the same on every node (they differ by address). */
@@ -41,9 +64,18 @@ function tokenOf(index: number): string {
 }
 
 /**
+ * The shared ring's TLS: optional, so the plain clients of every existing test and TLS clients
+ * (`tls=true&tlsCAFile=…`) both connect on 9042; no client certificate asked for.
+ */
+export const SHARED_RING_CLIENT_TLS: NodeClientTls = Object.freeze({
+  optional: true,
+  requireClientAuth: false,
+})
+
+/**
  * The ring every test shares: `dc1` = node1–node3 on 127.0.0.1–3, `dc2` = node4 on 127.0.0.4,
- * all `rack1`; node1 is the only seed. Changing a node's dc or rack needs its data wiped, so the
- * shape is fixed.
+ * all `rack1`; node1 is the only seed; client TLS optional. Changing a node's dc or rack needs its
+ * data wiped, so the shape is fixed.
  */
 export const RING_LAYOUT: readonly CassandraNodeLayout[] = Object.freeze(
   Array.from({ length: NODE_COUNT }, (_, i) =>
@@ -54,12 +86,36 @@ export const RING_LAYOUT: readonly CassandraNodeLayout[] = Object.freeze(
       rack: 'rack1',
       token: tokenOf(i),
       jmxPort: 7199 + 100 * i,
+      clientTls: SHARED_RING_CLIENT_TLS,
     }),
   ),
 )
 
 /** The seed every node gossips with first. */
 export const SEED = `${RING_LAYOUT[0]?.host ?? '127.0.0.1'}:${STORAGE_PORT}`
+
+/** The secure node's address: its certificate is `server-127.0.0.5` of `tls-certs.ts`. */
+export const SECURE_HOST = '127.0.0.5'
+
+/**
+ * The secure node: a one-node cluster of its own (`replicakit-secure`, seed itself, its own data)
+ * on 127.0.0.5 for what needs the server to insist: TLS only (`optional: false`), a client
+ * certificate signed by the test CA (`require_client_auth`), and `PasswordAuthenticator`.
+ */
+export const SECURE_LAYOUT: readonly CassandraNodeLayout[] = Object.freeze([
+  Object.freeze({
+    name: 'secure1',
+    host: SECURE_HOST,
+    dc: LOCAL_DC,
+    rack: 'rack1',
+    token: '0',
+    jmxPort: 7599,
+    clusterName: 'replicakit-secure',
+    seed: `${SECURE_HOST}:${STORAGE_PORT}`,
+    clientTls: Object.freeze({ optional: false, requireClientAuth: true }),
+    passwordAuth: true,
+  }),
+])
 
 /** The node's folders and files under its directory. */
 export function nodePaths(dir: string) {
@@ -77,13 +133,17 @@ export function nodePaths(dir: string) {
     tmp: join(dir, 'tmp'),
     /** stdout + stderr of the JVM, where logback writes too (appended across restarts). */
     log: join(dir, 'logs', 'cassandra.log'),
+    /** The node's private key and certificate, PEM (`PEMBasedSslContextFactory`'s keystore). */
+    keystore: join(dir, 'conf', 'keystore.pem'),
+    /** The test CA, PEM (client certificates are checked against it). */
+    truststore: join(dir, 'conf', 'truststore.pem'),
   } as const
 }
 
 /** The `cassandra.yaml` of one node (every key exists in 5.0's `Config`; unknown keys abort startup). */
 export function cassandraYaml(node: CassandraNodeLayout, dir: string): string {
   const p = nodePaths(dir)
-  return `cluster_name: '${CLUSTER_NAME}'
+  return `cluster_name: '${node.clusterName ?? CLUSTER_NAME}'
 num_tokens: 1
 initial_token: ${node.token}
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
@@ -91,7 +151,7 @@ endpoint_snitch: GossipingPropertyFileSnitch
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "${SEED}"
+      - seeds: "${node.seed ?? SEED}"
 listen_address: ${node.host}
 rpc_address: ${node.host}
 storage_port: ${STORAGE_PORT}
@@ -113,6 +173,23 @@ concurrent_compactors: 1
 write_request_timeout: 2000ms
 read_request_timeout: 5000ms
 phi_convict_threshold: 8
+${node.passwordAuth === true ? 'authenticator: PasswordAuthenticator\n' : ''}${clientTlsYaml(node.clientTls, p)}`
+}
+
+/**
+ * `client_encryption_options` with Cassandra 5.0's `PEMBasedSslContextFactory`: PEM files as they
+ * come from openssl (an unencrypted PKCS#8 key needs no password), no keytool or PKCS12 step.
+ */
+function clientTlsYaml(tls: NodeClientTls | undefined, p: ReturnType<typeof nodePaths>): string {
+  if (tls === undefined) return ''
+  return `client_encryption_options:
+  enabled: true
+  optional: ${tls.optional}
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: ${p.keystore}
+  truststore: ${p.truststore}
+  require_client_auth: ${tls.requireClientAuth}
 `
 }
 
@@ -129,7 +206,11 @@ const LOGBACK = `<configuration scan="false">
 </configuration>
 `
 
-/** Creates the node's folders and writes its three config files (overwriting older ones). */
+/**
+ * Creates the node's folders and writes its config files (overwriting older ones): the yaml, the
+ * rack file, logback, and with client TLS its keystore (`server-<host>` key + certificate) and
+ * truststore (the test CA), made first if needed by `ensureTlsFiles()`.
+ */
 export async function writeNodeConfig(node: CassandraNodeLayout, dir: string): Promise<void> {
   const p = nodePaths(dir)
   for (const folder of [p.conf, p.data, p.commitlog, p.savedCaches, p.hints, p.cdcRaw, p.logs]) {
@@ -139,6 +220,13 @@ export async function writeNodeConfig(node: CassandraNodeLayout, dir: string): P
   await writeFile(p.yaml, cassandraYaml(node, dir))
   await writeFile(p.rackdc, `dc=${node.dc}\nrack=${node.rack}\n`)
   await writeFile(p.logback, LOGBACK)
+  if (node.clientTls !== undefined) {
+    const tls = await ensureTlsFiles()
+    const key = await readFile(tls.serverKey(node.host), 'utf8')
+    const cert = await readFile(tls.serverCert(node.host), 'utf8')
+    await writeFile(p.keystore, `${key}${cert}`, { mode: 0o600 })
+    await copyFile(tls.ca, p.truststore)
+  }
 }
 
 const GENERAL_OPTIONS = [
@@ -234,6 +322,7 @@ export function cassandraJavaArgs(
     // Test speed-ups from the recipe; never -Dcassandra.unsafesystem (kill/restart tests).
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
     '-Dcassandra.ring_delay_ms=5000',
+    ...(node.passwordAuth === true ? ['-Dcassandra.superuser_setup_delay_ms=0'] : []),
     '-cp',
     `${p.conf}:${join(libDir, '*')}`,
     'org.apache.cassandra.service.CassandraDaemon',

@@ -12,14 +12,18 @@
  * A test that kills or pauses a node brings it back before it ends.
  */
 import { inject } from 'vitest'
+import { acquireSecureCassandra, type SecureCassandra } from './cassandra-secure.js'
 import { acquireCassandraRing, type SharedCassandraRing } from './cassandra-shared.js'
 
 export type { SharedCassandraRing } from './cassandra-shared.js'
+export type { SecureCassandra } from './cassandra-secure.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Pid of the test run's holder, provided by `test/setup/cassandra-ring.ts`. */
     cassandraRunHolder: number
+    /** Pid of this vitest run's main process: it holds the secure node's lease. */
+    cassandraSecureHolder: number
   }
 }
 
@@ -37,4 +41,19 @@ export async function useCassandraRing(): Promise<SharedCassandraRing> {
     )
   }
   return acquireCassandraRing(holder)
+}
+
+/**
+ * Returns the secure node (TLS only, client certificate required, `PasswordAuthenticator`),
+ * starting it on first use in this vitest run; the run's `globalSetup` stops it when the run ends.
+ */
+export async function useSecureCassandra(): Promise<SecureCassandra> {
+  const holder = inject('cassandraSecureHolder') as number | undefined
+  if (holder === undefined) {
+    throw new Error(
+      'useSecureCassandra() needs the globalSetup test/setup/cassandra-ring.ts ' +
+        '(run the file through the integration or chaos vitest project)',
+    )
+  }
+  return acquireSecureCassandra(holder)
 }

@@ -21,10 +21,15 @@ export interface DriverHostView {
 /**
  * A client that connects to every node: round-robin load balancing (no node is `ignored`, unlike
  * the default DC-aware policy with remote data centers) and a constant 500 ms reconnection, so a
- * restarted node is seen up again quickly. The caller shuts it down.
+ * restarted node is seen up again quickly; `security` adds TLS and credentials (the secure node).
+ * The caller shuts it down.
  */
-export function createRingClient(contactPoints: readonly string[]): cassandra.Client {
+export function createRingClient(
+  contactPoints: readonly string[],
+  security: Pick<cassandra.ClientOptions, 'sslOptions' | 'credentials'> = {},
+): cassandra.Client {
   return new cassandra.Client({
+    ...security,
     contactPoints: [...contactPoints],
     localDataCenter: LOCAL_DC,
     protocolOptions: { port: CQL_PORT },

@@ -4,6 +4,9 @@
  * through the state file `<repo>/.cluster/cassandra/state.json`. Nodes are detached processes, so
  * the ring outlives the process that started it; {@link CassandraRing.stop} ends it.
  *
+ * The same class runs the secure node (`cassandra-secure.ts`): a {@link CassandraRingSpec} says
+ * which nodes, folder, state file, lock and log-in a ring has.
+ *
  * @see ../../../shared/recipes/cassandra-ring.md
  * @see ./cassandra-shared.ts for the once-per-run sharing
  */
@@ -11,7 +14,14 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLUSTER_NAME, CQL_PORT, LOCAL_DC, RING_LAYOUT } from './cassandra-config.js'
+import type cassandra from 'cassandra-driver'
+import {
+  CLUSTER_NAME,
+  CQL_PORT,
+  LOCAL_DC,
+  RING_LAYOUT,
+  type CassandraNodeLayout,
+} from './cassandra-config.js'
 import { CASSANDRA_VERSION, ensureCassandraJars } from './cassandra-jars.js'
 import {
   describeNodeLog,
@@ -45,6 +55,44 @@ export const CASSANDRA_STATE_FILE = join(CASSANDRA_RING_DIR, 'state.json')
 export const CASSANDRA_RING_LOCK = join(REPO_ROOT, '.cluster', 'cassandra.lock')
 /** The keyspace created at start: `NetworkTopologyStrategy {'dc1': 3, 'dc2': 1}`. */
 export const TEST_KEYSPACE = 'replicakit_test'
+
+/** What the harness's own driver clients add to reach a ring: TLS, credentials. */
+export type RingClientSecurity = Pick<cassandra.ClientOptions, 'sslOptions' | 'credentials'>
+
+/** One harness ring: its nodes, where it lives, how the harness logs in, what it creates. */
+export interface CassandraRingSpec {
+  /** Names the ring's folder `.cluster/<id>/` (nodes, `state.json`) and lock `.cluster/<id>.lock`. */
+  readonly id: string
+  readonly layout: readonly CassandraNodeLayout[]
+  /** Created at start with {@link CassandraRingSpec.replication}. */
+  readonly keyspace: string
+  /** The keyspace's replication map in CQL, e.g. `{'class': 'SimpleStrategy', …}`. */
+  readonly replication: string
+  /** CQL run once after the keyspace exists (roles, grants), by the harness's client. */
+  readonly setupCql: readonly string[]
+  /** TLS and credentials of the harness's client (readiness, set-up); `{}` for plain. */
+  security(): Promise<RingClientSecurity>
+}
+
+/** The shared four-node ring (folder `.cluster/cassandra`): plain clients, TLS optional. */
+export const SHARED_RING_SPEC: CassandraRingSpec = Object.freeze({
+  id: 'cassandra',
+  layout: RING_LAYOUT,
+  keyspace: TEST_KEYSPACE,
+  replication: `{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 1}`,
+  setupCql: [],
+  security: () => Promise.resolve({}),
+})
+
+/** The folder, state file and lock of a ring. */
+export function ringPaths(spec: CassandraRingSpec): {
+  readonly dir: string
+  readonly stateFile: string
+  readonly lockFile: string
+} {
+  const dir = join(REPO_ROOT, '.cluster', spec.id)
+  return { dir, stateFile: join(dir, 'state.json'), lockFile: `${dir}.lock` }
+}
 
 /** Bound on the lock: a whole ring start fits in it. */
 export const RING_LOCK_TIMEOUT_MS = 8 * 60_000
@@ -89,24 +137,34 @@ export interface CassandraNodeStatus {
   readonly rssKB: number | undefined
 }
 
-/** Reads the state file, or `undefined` when there is none. */
-export async function loadRingState(): Promise<CassandraRingState | undefined> {
-  if (!existsSync(CASSANDRA_STATE_FILE)) return undefined
-  return JSON.parse(await readFile(CASSANDRA_STATE_FILE, 'utf8')) as CassandraRingState
+/** Reads the ring's state file, or `undefined` when there is none. */
+export async function loadRingState(
+  spec: CassandraRingSpec = SHARED_RING_SPEC,
+): Promise<CassandraRingState | undefined> {
+  const { stateFile } = ringPaths(spec)
+  if (!existsSync(stateFile)) return undefined
+  return JSON.parse(await readFile(stateFile, 'utf8')) as CassandraRingState
 }
 
-/** Writes the state file atomically. */
-export async function saveRingState(state: CassandraRingState): Promise<void> {
-  await mkdir(CASSANDRA_RING_DIR, { recursive: true })
-  const scratch = `${CASSANDRA_STATE_FILE}.${process.pid}.tmp`
+/** Writes the ring's state file atomically. */
+export async function saveRingState(
+  state: CassandraRingState,
+  spec: CassandraRingSpec = SHARED_RING_SPEC,
+): Promise<void> {
+  const { dir, stateFile } = ringPaths(spec)
+  await mkdir(dir, { recursive: true })
+  const scratch = `${stateFile}.${process.pid}.tmp`
   await writeFile(scratch, `${JSON.stringify(state, null, 2)}\n`)
-  await rename(scratch, CASSANDRA_STATE_FILE)
+  await rename(scratch, stateFile)
 }
 
-/** Runs `fn` holding the ring lock (reentrant within one call chain). */
-export function withRingLock<T>(fn: () => Promise<T>): Promise<T> {
-  return withFileLock(CASSANDRA_RING_LOCK, fn, {
-    what: 'the Cassandra ring',
+/** Runs `fn` holding the ring's lock (reentrant within one call chain). */
+export function withRingLock<T>(
+  fn: () => Promise<T>,
+  spec: CassandraRingSpec = SHARED_RING_SPEC,
+): Promise<T> {
+  return withFileLock(ringPaths(spec).lockFile, fn, {
+    what: `the Cassandra ring ${spec.id}`,
     timeoutMS: RING_LOCK_TIMEOUT_MS,
   })
 }
@@ -124,66 +182,79 @@ export function withRingLock<T>(fn: () => Promise<T>): Promise<T> {
  */
 export class CassandraRing {
   #state: CassandraRingState
+  readonly #spec: CassandraRingSpec
 
   /** @internal Use {@link startCassandraRing} or {@link CassandraRing.attach}. */
-  constructor(state: CassandraRingState) {
+  constructor(state: CassandraRingState, spec: CassandraRingSpec = SHARED_RING_SPEC) {
     this.#state = state
+    this.#spec = spec
   }
 
   /** Reattaches to the ring in the state file, or returns `undefined` when there is none. */
-  static async attach(): Promise<CassandraRing | undefined> {
-    const state = await loadRingState()
-    return state === undefined ? undefined : new CassandraRing(state)
+  static async attach(
+    spec: CassandraRingSpec = SHARED_RING_SPEC,
+  ): Promise<CassandraRing | undefined> {
+    const state = await loadRingState(spec)
+    return state === undefined ? undefined : new CassandraRing(state, spec)
   }
 
   /** @internal Implements {@link startCassandraRing}; the caller holds the ring lock. */
-  static async start(startedBy: RingStarter): Promise<CassandraRing> {
+  static async start(
+    startedBy: RingStarter,
+    spec: CassandraRingSpec = SHARED_RING_SPEC,
+  ): Promise<CassandraRing> {
     const startedAt = performance.now()
+    const { dir, stateFile } = ringPaths(spec)
     const { libDir, resolveMS } = await ensureCassandraJars()
-    for (const layout of RING_LAYOUT) {
+    for (const layout of spec.layout) {
       if (await isPortOpen(layout.host, CQL_PORT)) {
         throw new Error(
-          `${layout.host}:${CQL_PORT} is already in use, but not by a ring in ${CASSANDRA_STATE_FILE} ` +
+          `${layout.host}:${CQL_PORT} is already in use, but not by a ring in ${stateFile} ` +
             '(another Cassandra on this machine?)',
         )
       }
     }
-    await rm(CASSANDRA_RING_DIR, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true })
     const state: CassandraRingState = {
       version: 1,
       cassandraVersion: CASSANDRA_VERSION,
       libDir,
-      keyspace: TEST_KEYSPACE,
+      keyspace: spec.keyspace,
       ready: false,
       startedBy,
       leases: [],
-      nodes: RING_LAYOUT.map((l) => ({ ...l, dir: join(CASSANDRA_RING_DIR, l.name), pid: 0 })),
+      nodes: spec.layout.map((l) => ({ ...l, dir: join(dir, l.name), pid: 0 })),
       startupMS: 0,
       resolveMS,
     }
-    const ring = new CassandraRing(state)
+    const ring = new CassandraRing(state, spec)
     try {
-      // node1 is the only seed: it first, then the others together.
+      // The first node is the only seed: it first, then the others together.
       const [seed, ...others] = state.nodes
       if (seed === undefined) throw new Error('the ring layout has no nodes')
       const seedSpawn = await spawnCassandraNode(seed, libDir)
-      await saveRingState(state)
+      await saveRingState(state, spec)
       await waitForCql(seed, seedSpawn)
       const spawns = await Promise.all(others.map((n) => spawnCassandraNode(n, libDir)))
-      await saveRingState(state)
+      await saveRingState(state, spec)
       await Promise.all(others.map((n, i) => waitForCql(n, spawns[i]!)))
       await ring.#waitForDriver(state.nodes.map((n) => n.host))
       await ring.#createKeyspace()
     } catch (error: unknown) {
       // Keep the node folders (their logs explain the failure); the next start wipes them.
       await Promise.all(state.nodes.map((n) => stopCassandraNode(n).catch(() => undefined)))
-      await rm(CASSANDRA_STATE_FILE, { force: true })
-      throw await ring.#withLogTails('the Cassandra ring did not start', error)
+      await rm(stateFile, { force: true })
+      throw await ring.#withLogTails(`the Cassandra ring ${spec.id} did not start`, error)
     }
     state.ready = true
     state.startupMS = Math.round(performance.now() - startedAt)
-    await saveRingState(state)
+    await saveRingState(state, spec)
     return ring
+  }
+
+  /** Which ring this is (folder, nodes, log-in). */
+  get spec(): CassandraRingSpec {
+    return this.#spec
   }
 
   /** `cassandra://127.0.0.1,127.0.0.2,127.0.0.3/replicakit_test?localDataCenter=dc1` (dc1 only). */
@@ -208,7 +279,7 @@ export class CassandraRing {
 
   /** `cluster_name` of every node. */
   get clusterName(): string {
-    return CLUSTER_NAME
+    return this.#spec.layout[0]?.clusterName ?? CLUSTER_NAME
   }
 
   /** The nodes in name order (as last read from the state file). */
@@ -223,9 +294,10 @@ export class CassandraRing {
 
   /** Re-reads the state file (another process may have restarted a node). */
   async refresh(): Promise<void> {
-    const state = await loadRingState()
-    if (state === undefined)
-      throw new Error(`the Cassandra ring is gone (no ${CASSANDRA_STATE_FILE})`)
+    const state = await loadRingState(this.#spec)
+    if (state === undefined) {
+      throw new Error(`the Cassandra ring is gone (no ${ringPaths(this.#spec).stateFile})`)
+    }
     this.#state = state
   }
 
@@ -314,10 +386,10 @@ export class CassandraRing {
   /** Stops every node (SIGTERM, SIGKILL after 10 s) and removes the ring's folder and state. */
   async stop(): Promise<void> {
     await withRingLock(async () => {
-      const state = (await loadRingState()) ?? this.#state
+      const state = (await loadRingState(this.#spec)) ?? this.#state
       await Promise.all(state.nodes.map(stopCassandraNode))
-      await rm(CASSANDRA_RING_DIR, { recursive: true, force: true })
-    })
+      await rm(ringPaths(this.#spec).dir, { recursive: true, force: true })
+    }, this.#spec)
   }
 
   /** The tail of every node's log, for failure messages. */
@@ -343,16 +415,21 @@ export class CassandraRing {
 
   async #updateNode(name: string, pid: number): Promise<void> {
     await withRingLock(async () => {
-      const state = (await loadRingState()) ?? this.#state
+      const state = (await loadRingState(this.#spec)) ?? this.#state
       const node = state.nodes.find((n) => n.name === name)
       if (node !== undefined) node.pid = pid
-      await saveRingState(state)
+      await saveRingState(state, this.#spec)
       this.#state = state
-    })
+    }, this.#spec)
+  }
+
+  /** A harness client of this ring (TLS and credentials from its spec); the caller shuts it down. */
+  async createClient(): Promise<cassandra.Client> {
+    return createRingClient(this.contactPoints, await this.#spec.security())
   }
 
   async #waitForDriver(hosts: readonly string[]): Promise<void> {
-    const client = createRingClient(this.contactPoints)
+    const client = await this.createClient()
     try {
       await waitForDriverHostsUp(client, hosts, NODE_START_TIMEOUT_MS)
     } finally {
@@ -367,12 +444,12 @@ export class CassandraRing {
   }
 
   async #createKeyspace(): Promise<void> {
-    const client = createRingClient(this.contactPoints)
+    const client = await this.createClient()
     try {
       await client.execute(
-        `CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ` +
-          `{'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 1}`,
+        `CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ${this.#spec.replication}`,
       )
+      for (const cql of this.#spec.setupCql) await client.execute(cql)
     } finally {
       await client.shutdown()
     }
@@ -380,11 +457,14 @@ export class CassandraRing {
 }
 
 /**
- * Starts the four-node ring under the ring lock (resolving the jars first when the cache is cold)
- * and returns once every node logged `Starting listening for CQL clients`, the driver sees every
- * host up and the keyspace exists. The caller has made sure no live ring is recorded: the ring's
- * folder is wiped. Takes about a minute on two cores.
+ * Starts the four-node ring (or the ring of `spec`) under its lock (resolving the jars first when
+ * the cache is cold) and returns once every node logged `Starting listening for CQL clients`, the
+ * driver sees every host up and the keyspace exists. The caller has made sure no live ring is
+ * recorded: the ring's folder is wiped. Takes about a minute on two cores.
  */
-export function startCassandraRing(startedBy: RingStarter): Promise<CassandraRing> {
-  return withRingLock(() => CassandraRing.start(startedBy))
+export function startCassandraRing(
+  startedBy: RingStarter,
+  spec: CassandraRingSpec = SHARED_RING_SPEC,
+): Promise<CassandraRing> {
+  return withRingLock(() => CassandraRing.start(startedBy, spec), spec)
 }

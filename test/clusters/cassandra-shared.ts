@@ -12,8 +12,18 @@
  *   started stops when no live holder leases it any more. A ring started by the CLI (`up`) is never
  *   stopped by tests. Leases of dead holders are ignored, so a crashed run does not pin the ring.
  * - With `REPLICAKIT_CASSANDRA_URI` set, tests use that ring and nothing is started or stopped.
+ *
+ * {@link acquireRing} and {@link releaseRing} do the same for any {@link CassandraRingSpec}: the
+ * secure node (`cassandra-secure.ts`) has its own state file, lock and leases.
  */
-import { CassandraRing, loadRingState, saveRingState, withRingLock } from './cassandra-ring.js'
+import {
+  CassandraRing,
+  loadRingState,
+  saveRingState,
+  SHARED_RING_SPEC,
+  withRingLock,
+  type CassandraRingSpec,
+} from './cassandra-ring.js'
 import { isNodeProcess } from './cassandra-node.js'
 import { isProcessAlive } from './process-utils.js'
 
@@ -72,20 +82,28 @@ export async function acquireCassandraRing(holder: number): Promise<SharedCassan
       noControlReason: `${CASSANDRA_URI_ENV} points at a ring this harness does not control`,
     }
   }
+  return shared(await acquireRing(SHARED_RING_SPEC, holder))
+}
+
+/**
+ * Returns the ring of `spec`, reattached (dead nodes restarted, paused ones resumed) or started,
+ * and leases it to `holder`.
+ */
+export function acquireRing(spec: CassandraRingSpec, holder: number): Promise<CassandraRing> {
   return withRingLock(async () => {
-    const state = await loadRingState()
+    const state = await loadRingState(spec)
     let ring: CassandraRing
     if (state?.ready === true && state.nodes.some(isNodeProcess)) {
-      ring = new CassandraRing(state)
+      ring = new CassandraRing(state, spec)
       await ring.ensureAllUp()
     } else {
       // No ring, a dead one, or a start that died half-way (we hold the lock: nobody is starting).
-      if (state !== undefined) await new CassandraRing(state).stop()
-      ring = await CassandraRing.start('tests')
+      if (state !== undefined) await new CassandraRing(state, spec).stop()
+      ring = await CassandraRing.start('tests', spec)
     }
-    await updateLeases((leases) => [...leases, holder])
-    return shared(ring)
-  })
+    await updateLeases(spec, (leases) => [...leases, holder])
+    return ring
+  }, spec)
 }
 
 /** What {@link releaseCassandraRing} did. */
@@ -96,25 +114,31 @@ export type ReleaseOutcome = 'no-ring' | 'kept' | 'stopped'
  * more. A CLI-started ring is kept.
  */
 export function releaseCassandraRing(holder: number): Promise<ReleaseOutcome> {
+  return releaseRing(SHARED_RING_SPEC, holder)
+}
+
+/** {@link releaseCassandraRing} for the ring of `spec`. */
+export function releaseRing(spec: CassandraRingSpec, holder: number): Promise<ReleaseOutcome> {
   return withRingLock(async () => {
-    const leases = await updateLeases((l) => l.filter((pid) => pid !== holder))
-    const state = await loadRingState()
+    const leases = await updateLeases(spec, (l) => l.filter((pid) => pid !== holder))
+    const state = await loadRingState(spec)
     if (state === undefined || leases === undefined) return 'no-ring'
     if (state.startedBy !== 'tests' || leases.length > 0) return 'kept'
-    await new CassandraRing(state).stop()
+    await new CassandraRing(state, spec).stop()
     return 'stopped'
-  })
+  }, spec)
 }
 
 /** Rewrites the leases (deduplicated, dead holders dropped) under the lock; `undefined`: no ring. */
 async function updateLeases(
+  spec: CassandraRingSpec,
   change: (leases: readonly number[]) => readonly number[],
 ): Promise<readonly number[] | undefined> {
   return withRingLock(async () => {
-    const state = await loadRingState()
+    const state = await loadRingState(spec)
     if (state === undefined) return undefined
     state.leases = [...new Set(change(state.leases))].filter(isProcessAlive)
-    await saveRingState(state)
+    await saveRingState(state, spec)
     return state.leases
-  })
+  }, spec)
 }

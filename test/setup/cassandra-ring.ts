@@ -5,21 +5,28 @@
  * after the last one; this setup then only passes its pid on. Nothing starts here: the first test
  * file that calls `useCassandraRing()` starts the ring.
  *
+ * The secure node (`useSecureCassandra()`, `cassandra-secure.ts`) is always leased to this vitest
+ * process and released by its teardown: only this run's TLS and authentication tests use it, so it
+ * does not outlive the tier that started it.
+ *
  * @see ../clusters/cassandra-shared.ts
  */
 import type { TestProject } from 'vitest/node'
-import { releaseCassandraRing, RUN_HOLDER_ENV } from '../clusters/cassandra-shared.js'
+import { SECURE_RING_SPEC } from '../clusters/cassandra-secure.js'
+import { releaseCassandraRing, releaseRing, RUN_HOLDER_ENV } from '../clusters/cassandra-shared.js'
 
-/** Provides the holder pid; returns the teardown when this vitest process is the holder. */
-export default function setup(project: TestProject): (() => Promise<void>) | undefined {
+/** Provides the holder pids; the teardown releases what this vitest process holds. */
+export default function setup(project: TestProject): () => Promise<void> {
   const outer = Number(process.env[RUN_HOLDER_ENV])
-  if (Number.isInteger(outer) && outer > 0) {
-    project.provide('cassandraRunHolder', outer)
-    return undefined
-  }
-  project.provide('cassandraRunHolder', process.pid)
+  const holdsRing = !(Number.isInteger(outer) && outer > 0)
+  project.provide('cassandraRunHolder', holdsRing ? process.pid : outer)
+  project.provide('cassandraSecureHolder', process.pid)
   return async () => {
-    const outcome = await releaseCassandraRing(process.pid)
-    if (outcome === 'stopped') process.stderr.write('cassandra ring stopped (end of test run)\n')
+    if ((await releaseRing(SECURE_RING_SPEC, process.pid)) === 'stopped') {
+      process.stderr.write('cassandra secure node stopped (end of test run)\n')
+    }
+    if (holdsRing && (await releaseCassandraRing(process.pid)) === 'stopped') {
+      process.stderr.write('cassandra ring stopped (end of test run)\n')
+    }
   }
 }
