@@ -2,17 +2,69 @@
  * The MongoDB adapter against the wire-protocol replica-set simulator, through the real driver:
  * discovery from one seed, retried `$inc` applied once, wtimeout as a WriteConcernError, writes
  * continuing through kill and step-down with no acknowledged write lost, a paused member bounded
- * by the deadline, and a set without a primary.
+ * by the deadline, and a set without a primary. The kill and step-down run again on a set whose
+ * client ports accept only TLS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorCode, ErrorLabel, isReplicaKitError, NodeType } from '../../../src/index.js'
-import type { ReplicaKitError } from '../../../src/index.js'
+import type { ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
+import type { MongoConn } from 'replicakit/mongodb'
 import { startMongoSim, type MongoSim } from '../../clusters/mongo-sim.js'
+import { ensureTlsFiles, type TlsFiles } from '../../clusters/tls-certs.js'
 import { memberAddress, RkClients } from './mongodb-sim-helpers.js'
 
 function rkError(value: unknown): ReplicaKitError {
   expect(isReplicaKitError(value)).toBe(true)
   return value as ReplicaKitError
+}
+
+/**
+ * Writes through a `kill -9` of the primary and a step-down with `db` (a client with `w:majority`
+ * on `sim`), and checks that every acknowledged write survives. Run on a plain set and on a set
+ * with TLS on its client ports.
+ */
+async function writesSurviveKillAndStepDown(
+  sim: MongoSim,
+  db: ReplicaKitClient<MongoConn>,
+): Promise<void> {
+  const acked: number[] = []
+  const failed: string[] = []
+  let next = 0
+  const writeOne = async (): Promise<void> => {
+    const id = next++
+    try {
+      // An upsert by _id is safe to run twice: the core may re-run it after an unknown outcome.
+      await db.write(
+        ({ db: d }) =>
+          d
+            .collection('acks')
+            .updateOne({ _id: id as never }, { $set: { v: id } }, { upsert: true }),
+        { idempotent: true },
+      )
+      acked.push(id)
+    } catch (error: unknown) {
+      failed.push(rkError(error).code)
+    }
+  }
+  for (let i = 0; i < 10; i++) await writeOne()
+  const first = await sim.waitForPrimary()
+  await sim.kill(first)
+  for (let i = 0; i < 20; i++) await writeOne()
+  await sim.stepDown()
+  for (let i = 0; i < 20; i++) await writeOne()
+  await sim.restart(first)
+  // Writes went on through the same client after both failovers.
+  expect(acked.filter((id) => id >= 30).length).toBeGreaterThan(0)
+  expect(acked.filter((id) => id >= 10 && id < 30).length).toBeGreaterThan(0)
+  const stored = await db.read(({ db: d }) =>
+    d
+      .collection('acks')
+      .find({}, { projection: { _id: 1 } })
+      .toArray(),
+  )
+  const ids = new Set(stored.map((doc) => doc._id as unknown as number))
+  expect(acked.filter((id) => !ids.has(id))).toEqual([])
+  expect(failed.every((code) => code.length > 0)).toBe(true)
 }
 
 describe('MongoDB adapter on the simulator: failover', () => {
@@ -84,45 +136,7 @@ describe('MongoDB adapter on the simulator: failover', () => {
   })
 
   it('keeps writing through a kill -9 and a step-down; every acknowledged w:majority write survives', async () => {
-    const db = await clients.connect(sim.uri, { w: 'majority' })
-    const acked: number[] = []
-    const failed: string[] = []
-    let next = 0
-    const writeOne = async (): Promise<void> => {
-      const id = next++
-      try {
-        // An upsert by _id is safe to run twice: the core may re-run it after an unknown outcome.
-        await db.write(
-          ({ db: d }) =>
-            d
-              .collection('acks')
-              .updateOne({ _id: id as never }, { $set: { v: id } }, { upsert: true }),
-          { idempotent: true },
-        )
-        acked.push(id)
-      } catch (error: unknown) {
-        failed.push(rkError(error).code)
-      }
-    }
-    for (let i = 0; i < 10; i++) await writeOne()
-    const first = await sim.waitForPrimary()
-    await sim.kill(first)
-    for (let i = 0; i < 20; i++) await writeOne()
-    await sim.stepDown()
-    for (let i = 0; i < 20; i++) await writeOne()
-    await sim.restart(first)
-    // Writes went on through the same client after both failovers.
-    expect(acked.filter((id) => id >= 30).length).toBeGreaterThan(0)
-    expect(acked.filter((id) => id >= 10 && id < 30).length).toBeGreaterThan(0)
-    const stored = await db.read(({ db: d }) =>
-      d
-        .collection('acks')
-        .find({}, { projection: { _id: 1 } })
-        .toArray(),
-    )
-    const ids = new Set(stored.map((doc) => doc._id as unknown as number))
-    expect(acked.filter((id) => !ids.has(id))).toEqual([])
-    expect(failed.every((code) => code.length > 0)).toBe(true)
+    await writesSurviveKillAndStepDown(sim, await clients.connect(sim.uri, { w: 'majority' }))
   })
 
   it('bounds a call by its deadline while the primary is paused, then recovers', async () => {
@@ -182,5 +196,33 @@ describe('MongoDB adapter on the simulator: failover', () => {
     await sim.waitForPrimary()
     const during = await db.read(({ db: d }) => d.collection('np').countDocuments({ k: 'during' }))
     expect(during).toBe(0)
+  })
+})
+
+describe('MongoDB adapter on the simulator with TLS on: failover', () => {
+  let sim: MongoSim
+  let files: TlsFiles
+  const clients = new RkClients()
+
+  beforeAll(async () => {
+    files = await ensureTlsFiles()
+    sim = await startMongoSim({
+      members: 3,
+      tls: { certFile: files.serverCert('127.0.0.1'), keyFile: files.serverKey('127.0.0.1') },
+    })
+  })
+
+  afterAll(async () => {
+    await clients.closeAll()
+    await sim.stop()
+  })
+
+  it('keeps writing through a kill -9 and a step-down over TLS; every acknowledged w:majority write survives', async () => {
+    // The members accept only TLS: every heartbeat, pooled connection and retry here is over TLS.
+    const db = await clients.connect(`${sim.uri}&tls=true&tlsCAFile=${files.ca}`, {
+      w: 'majority',
+    })
+    await writesSurviveKillAndStepDown(sim, db)
+    await expect.poll(() => db.topology().nodes.filter((n) => n.error === null).length).toBe(3)
   })
 })
