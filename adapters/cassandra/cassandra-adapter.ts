@@ -14,20 +14,29 @@ import type {
   ReplicaKitError,
   TopologySink,
 } from '../../src/adapter.js'
-import { ErrorCode, NetworkError, isReplicaKitError } from '../../src/adapter.js'
+import {
+  ConfigError,
+  ErrorCode,
+  NetworkError,
+  TlsError,
+  isReplicaKitError,
+} from '../../src/adapter.js'
 import { callLevels, replicationFactorOf } from './cassandra-consistency.js'
 import type { ConsistencySettings } from './cassandra-consistency.js'
 import {
   chooseLocalDataCenter,
   createDriverClient,
   discoverDataCenters,
+  driverSecurity,
 } from './cassandra-driver-setup.js'
+import type { DriverSecurity } from './cassandra-driver-setup.js'
 import { mapCassandraError } from './cassandra-errors.js'
 import type { CassandraConnection } from './cassandra-handle.js'
 import { createCassandraHandle } from './cassandra-handle.js'
 import { CassandraRingView } from './cassandra-ring-view.js'
 import { routeSteps } from './cassandra-routing.js'
 import type { RoutingSettings } from './cassandra-routing.js'
+import { tlsRequiredError } from './cassandra-tls.js'
 
 export type { CassandraConnection } from './cassandra-handle.js'
 
@@ -52,6 +61,8 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
   readonly capabilities = CAPABILITIES
   readonly #context: AdapterContext
   readonly #settings: ConsistencySettings
+  /** TLS and credentials of every driver connection; the TLS files are read once, here. */
+  readonly #security: DriverSecurity
   #sink: TopologySink | undefined
   #view: CassandraRingView | undefined
   #connecting: Promise<Connected> | undefined
@@ -62,6 +73,7 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
     this.#context = context
     const { majorityConsistency, serialConsistency } = context.options
     this.#settings = { majorityConsistency, serialConsistency }
+    this.#security = driverSecurity(context.options)
   }
 
   /** Connects the driver and pushes its ring into `sink`. */
@@ -76,8 +88,9 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
   }
 
   /**
-   * Resolves once the driver is connected; rejects with a `ConfigError` (bad data center options)
-   * or a `NetworkError` (no contact point answered). A failed attempt is tried again on next use.
+   * Resolves once the driver is connected; rejects with a `ConfigError` (bad data center options,
+   * refused credentials), a `TlsError` or a `NetworkError` (no contact point answered). A failed
+   * attempt is tried again on next use.
    */
   ready(): Promise<unknown> {
     return this.#connect()
@@ -153,7 +166,13 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       (error: unknown) => {
         this.#connecting = undefined
         const mapped = isReplicaKitError(error) ? error : this.toError(error)
-        if (mapped instanceof NetworkError) {
+        // Unreachable, or refusing this client (TLS, credentials): the seeds carry the error, so a
+        // selection fails at once when every seed refuses instead of waiting out its timeout.
+        if (
+          mapped instanceof NetworkError ||
+          mapped instanceof TlsError ||
+          (mapped instanceof ConfigError && mapped.code === ErrorCode.AuthenticationFailed)
+        ) {
           this.#view?.unreachable(this.#context.options.hosts, mapped)
         }
         throw mapped
@@ -164,14 +183,16 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
 
   async #open(): Promise<Connected> {
     const options = this.#context.options
-    const dataCenters = await discoverDataCenters(options)
+    const dataCenters = await discoverDataCenters(options, this.#security).catch((error: unknown) =>
+      this.#explainHangUp(error),
+    )
     const localDataCenter = chooseLocalDataCenter(options, dataCenters)
-    const client = createDriverClient(options, localDataCenter, dataCenters)
+    const client = createDriverClient(options, this.#security, localDataCenter, dataCenters)
     try {
       await client.connect()
     } catch (error: unknown) {
       await client.shutdown().catch(() => undefined)
-      throw error
+      return this.#explainHangUp(error)
     }
     if (this.#closed) {
       await client.shutdown().catch(() => undefined)
@@ -188,6 +209,19 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
         dataCenters,
       },
     }
+  }
+
+  /**
+   * Rethrows a failed connect; without `tls`, when the nodes hung up on the plain connection and
+   * answer a TLS handshake, as `TLS_REQUIRED` instead.
+   */
+  async #explainHangUp(error: unknown): Promise<never> {
+    if (!this.#context.options.tls.enabled) {
+      const connectMS = this.#context.options.connectTimeoutMS
+      const required = await tlsRequiredError(error, connectMS > 0 ? connectMS : 10_000)
+      if (required !== undefined) throw required
+    }
+    throw error
   }
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode, createClient, resolveOptions } from '../../src/index.js'
+import { ConfigError, ErrorCode, TlsError, createClient, resolveOptions } from '../../src/index.js'
 import type { ClientOptions, ReplicaKitClient } from '../../src/index.js'
 import { CassandraAdapter } from './cassandra-adapter.js'
 import type { CassandraConnection } from './cassandra-adapter.js'
@@ -6,8 +6,9 @@ import type { CassandraConnection } from './cassandra-adapter.js'
 /**
  * Connects to a Cassandra ring. The same client as `connect` from `replicakit`, typed for Cassandra
  * (`conn` in `read`/`write` is a {@link CassandraConnection}), and it waits for the driver to
- * connect, so a data center option the ring does not match fails here as a `ConfigError`. A ring
- * that does not answer yet does not fail `connect`: the first call waits for it.
+ * connect, so a data center option the ring does not match or refused credentials fail here as a
+ * `ConfigError`, and a TLS failure (certificate, hostname, TLS required, handshake) as a `TlsError`.
+ * A ring that does not answer yet does not fail `connect`: the first call waits for it.
  *
  * ```ts
  * import { connect } from 'replicakit/cassandra'
@@ -34,10 +35,28 @@ export async function connect(
   try {
     await adapter?.ready()
   } catch (error: unknown) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof TlsError) {
       await client.close()
       throw error
     }
   }
+  announceWarningsAgain(client)
   return client
+}
+
+/**
+ * The client emits its configuration warnings (TLS checks turned off) on the turn after it is made,
+ * which here passes while `connect` waits for the driver, before the caller can listen: emit them
+ * again on the turn after `connect` resolves, when the caller's `on('warning', …)` is in place.
+ */
+function announceWarningsAgain(client: ReplicaKitClient<CassandraConnection>): void {
+  const warnings = client.configurationWarnings
+  if (warnings.length === 0) return
+  // `emit` is the client's internal (protected) method: this entry point is part of the package.
+  const emitter = client as unknown as {
+    emit(event: 'warning', payload: { readonly message: string }): void
+  }
+  setTimeout(() => {
+    for (const message of warnings) emitter.emit('warning', { message })
+  }, 0).unref()
 }

@@ -3,12 +3,15 @@
  * first (a control connection only), checks `localDataCenter` and `dataCenterFailover` against
  * them, then makes one execution profile per data center (the driver keeps connection pools for
  * every data center some profile makes local) with token-aware routing inside it, a retry policy
- * that never retries (the core's loop owns retries) and, if asked, speculative execution.
+ * that never retries (the core's loop owns retries) and, if asked, speculative execution. Both
+ * clients get the same {@link DriverSecurity} (TLS and credentials), made once per ReplicaKit client.
  */
+import type { ConnectionOptions } from 'node:tls'
 import cassandra from 'cassandra-driver'
 import type { ResolvedOptions } from '../../src/adapter.js'
-import { ConfigError, ErrorCode } from '../../src/adapter.js'
+import { ConfigError, ErrorCode, loadTlsMaterial } from '../../src/adapter.js'
 import { profileName } from './cassandra-routing.js'
+import { RedactedPlainTextAuthProvider, driverSslOptions } from './cassandra-tls.js'
 
 const { policies } = cassandra
 
@@ -38,8 +41,35 @@ class ControlOnlyPolicy extends policies.loadBalancing.RoundRobinPolicy {
   }
 }
 
+/** What every driver connection of one ReplicaKit client carries: TLS, credentials. */
+export interface DriverSecurity {
+  /** Node's `tls.connect` options (the driver's `sslOptions`); absent without `tls`. */
+  readonly sslOptions?: ConnectionOptions
+  /** `PlainTextAuthProvider` of the URI's user name and password; absent without a user name. */
+  readonly authProvider?: cassandra.auth.AuthProvider
+}
+
+/**
+ * Reads the TLS files once (`loadTlsMaterial`: a file that cannot be read or a key password that
+ * does not open the key throws a `ConfigError`) and makes the auth provider.
+ */
+export function driverSecurity(options: ResolvedOptions): DriverSecurity {
+  const material = loadTlsMaterial(options.tls)
+  return {
+    ...(material === undefined ? {} : { sslOptions: driverSslOptions(material) }),
+    ...(options.username === undefined
+      ? {}
+      : {
+          authProvider: new RedactedPlainTextAuthProvider(options.username, options.password ?? ''),
+        }),
+  }
+}
+
 /** The driver options every client of ReplicaKit shares (contact points, credentials, TLS, timeouts). */
-export function baseDriverOptions(options: ResolvedOptions): cassandra.ClientOptions {
+export function baseDriverOptions(
+  options: ResolvedOptions,
+  security: DriverSecurity,
+): cassandra.ClientOptions {
   const ports = new Set(options.hosts.map((h) => Number(h.slice(h.lastIndexOf(':') + 1))))
   const port = ports.size === 1 ? [...ports][0] : undefined
   return {
@@ -48,12 +78,8 @@ export function baseDriverOptions(options: ResolvedOptions): cassandra.ClientOpt
     ),
     ...(port === undefined ? {} : { protocolOptions: { port } }),
     ...(options.database === undefined ? {} : { keyspace: options.database }),
-    ...(options.username === undefined
-      ? {}
-      : { credentials: { username: options.username, password: options.password ?? '' } }),
-    ...(options.tls.enabled
-      ? { sslOptions: { rejectUnauthorized: !options.tls.allowInvalidCertificates } }
-      : {}),
+    ...(security.authProvider === undefined ? {} : { authProvider: security.authProvider }),
+    ...(security.sslOptions === undefined ? {} : { sslOptions: security.sslOptions }),
     socketOptions: {
       connectTimeout: options.connectTimeoutMS > 0 ? options.connectTimeoutMS : 10_000,
       // Each statement gets its own bound from the call's deadline; this is the fallback.
@@ -72,8 +98,11 @@ export function baseDriverOptions(options: ResolvedOptions): cassandra.ClientOpt
 }
 
 /** The ring's data centers, read over one control connection (no pools), then closed. */
-export async function discoverDataCenters(options: ResolvedOptions): Promise<string[]> {
-  const base = baseDriverOptions(options)
+export async function discoverDataCenters(
+  options: ResolvedOptions,
+  security: DriverSecurity,
+): Promise<string[]> {
+  const base = baseDriverOptions(options, security)
   const probe = new cassandra.Client({
     ...base,
     policies: { ...base.policies, loadBalancing: new ControlOnlyPolicy() },
@@ -130,10 +159,11 @@ export function chooseLocalDataCenter(
  */
 export function createDriverClient(
   options: ResolvedOptions,
+  security: DriverSecurity,
   localDataCenter: string,
   dataCenters: readonly string[],
 ): cassandra.Client {
-  const base = baseDriverOptions(options)
+  const base = baseDriverOptions(options, security)
   const retry = base.policies?.retry
   const profiles = dataCenters.map(
     (dc) =>

@@ -2,6 +2,8 @@
  * Maps cassandra-driver errors to ReplicaKit errors: class, stable code, labels, `nativeCode` (the
  * driver's error code, e.g. `0x1000` for `Unavailable`) and a message that says what to do. Works
  * on the errors' shapes (name, `code`, `writeType`, `innerErrors`), so it needs no driver import.
+ * TLS failures come first (the core's `tlsErrorFrom`, per host of a `NoHostAvailableError`), then
+ * refused credentials anywhere in it, then the rest.
  *
  * @see https://github.com/apache/cassandra/blob/trunk/doc/native_protocol_v5.spec (section 9, error codes)
  */
@@ -17,6 +19,7 @@ import {
   isReplicaKitError,
   redactSecrets,
   redactValue,
+  tlsErrorFrom,
 } from '../../src/adapter.js'
 import type { NodeAddress } from '../../src/adapter.js'
 
@@ -81,6 +84,8 @@ export function mapCassandraError(
 ): ReplicaKitError {
   if (isReplicaKitError(error)) return error
   const shape: DriverErrorShape = typeof error === 'object' && error !== null ? error : {}
+  const tls = tlsFailure(shape, error, node)
+  if (tls !== undefined) return tls
   const name = typeof shape.name === 'string' ? shape.name : ''
   const raw = typeof shape.message === 'string' ? shape.message : String(error)
   const text = clean(raw, context.password)
@@ -97,7 +102,7 @@ export function mapCassandraError(
         { ...base, code: ErrorCode.SocketTimeout, labels: [ErrorLabel.RetryableRead] },
       )
     case 'NoHostAvailableError':
-      return noHostAvailable(shape, text, base)
+      return noHostAvailable(shape, text, base, context.password)
     case 'AuthenticationError':
       return new ConfigError(
         `authentication failed${where}: ${text}; check the user name and password`,
@@ -211,13 +216,28 @@ function noHostAvailable(
   shape: DriverErrorShape,
   text: string,
   base: { readonly cause: unknown; readonly node?: string },
+  password: string | undefined,
 ): ReplicaKitError {
-  const inner =
-    typeof shape.innerErrors === 'object' && shape.innerErrors !== null
-      ? Object.entries(shape.innerErrors as Record<string, { message?: unknown }>)
-          .map(([host, e]) => `${host}: ${typeof e.message === 'string' ? e.message : '?'}`)
-          .join('; ')
-      : ''
+  const entries = innerEntries(shape)
+  // A node refused the credentials: the same ones go to every node, so no other node will take them.
+  const refused = entries.find(([, e]) => e.name === 'AuthenticationError')
+  if (refused !== undefined) {
+    const [host, e] = refused
+    const reason = clean(typeof e.message === 'string' ? e.message : '', password)
+    return new ConfigError(
+      `authentication failed (${host}): ${reason}; check the user name and password in the ` +
+        'connection string',
+      {
+        cause: base.cause,
+        node: host,
+        code: ErrorCode.AuthenticationFailed,
+        labels: [ErrorLabel.NoWritesPerformed],
+      },
+    )
+  }
+  const inner = entries
+    .map(([host, e]) => `${host}: ${typeof e.message === 'string' ? e.message : '?'}`)
+    .join('; ')
   return new NetworkError(
     `no coordinator could be reached: ${text}${inner === '' ? '' : ` (${inner})`}; check ` +
       'that the nodes of the data center are up and reachable, or allow another data center',
@@ -227,6 +247,34 @@ function noHostAvailable(
       labels: [ErrorLabel.NoWritesPerformed, ErrorLabel.RetryableRead],
     },
   )
+}
+
+/** The `[host, error]` pairs of a `NoHostAvailableError`'s `innerErrors`, in the driver's order. */
+function innerEntries(
+  shape: DriverErrorShape,
+): [string, { readonly name?: unknown; readonly message?: unknown }][] {
+  const inner = shape.innerErrors
+  if (typeof inner !== 'object' || inner === null) return []
+  return Object.entries(inner as Record<string, unknown>).map(([host, e]) => [
+    host,
+    typeof e === 'object' && e !== null ? e : {},
+  ])
+}
+
+/**
+ * The core's `TlsError` for a TLS failure in `error`: per host of a `NoHostAvailableError` (so the
+ * error names the node whose handshake failed), else anywhere in it.
+ */
+function tlsFailure(
+  shape: DriverErrorShape,
+  error: unknown,
+  node: NodeAddress | undefined,
+): ReplicaKitError | undefined {
+  for (const [host, inner] of innerEntries(shape)) {
+    const found = tlsErrorFrom(inner, host)
+    if (found !== undefined) return found
+  }
+  return tlsErrorFrom(error, nodeOf(shape, node))
 }
 
 function clean(message: string, password: string | undefined): string {

@@ -4,7 +4,13 @@
  * `hostRemove`) update it; round trips come from the calls' own timings (no second probe loop).
  */
 import type cassandra from 'cassandra-driver'
-import type { Clock, NodeAddress, ProbeResult, TopologySink } from '../../src/adapter.js'
+import type {
+  Clock,
+  NodeAddress,
+  ProbeResult,
+  ReplicaKitError,
+  TopologySink,
+} from '../../src/adapter.js'
 import {
   ErrorCode,
   ErrorLabel,
@@ -94,8 +100,8 @@ export class CassandraRingView {
     }
   }
 
-  /** Tells the seeds that the ring could not be reached. */
-  unreachable(seeds: readonly NodeAddress[], error: NetworkError): void {
+  /** Tells the seeds that the ring could not be reached, or refused this client (TLS, credentials). */
+  unreachable(seeds: readonly NodeAddress[], error: ReplicaKitError): void {
     for (const seed of seeds) this.#sink.nodeUpdated(seed, error)
   }
 

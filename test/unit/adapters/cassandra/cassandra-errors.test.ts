@@ -89,6 +89,53 @@ describe('mapCassandraError', () => {
     expect(canRetryRead(e)).toBe(false)
   })
 
+  /** A Node TLS failure as `tls.connect` reports it. */
+  function tlsFailure(code: string, message: string): Error {
+    return Object.assign(new Error(message), { code })
+  }
+
+  it.for([
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'TLS_CERTIFICATE_INVALID'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'TLS_HOSTNAME_MISMATCH'],
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'TLS_HANDSHAKE_FAILED'],
+  ] as const)(
+    'maps a %s inside NoHostAvailable to %s naming that host, never retried',
+    ([nodeCode, code]) => {
+      const e = mapCassandraError(
+        new errors.NoHostAvailableError({
+          '127.0.0.1:9042': new Error('connect ECONNREFUSED'),
+          '127.0.0.2:9042': tlsFailure(nodeCode, 'handshake failed'),
+        }),
+        undefined,
+      )
+      expect(e.name).toBe('TlsError')
+      expect(e.code).toBe(code)
+      expect(e.node).toBe('127.0.0.2:9042')
+      expect(canRetryRead(e)).toBe(false)
+      expect(canRetryWrite(e, { idempotent: true })).toBe(false)
+    },
+  )
+
+  it('maps refused credentials inside NoHostAvailable to AUTHENTICATION_FAILED, not a network error', () => {
+    const e = mapCassandraError(
+      new errors.NoHostAvailableError({
+        '127.0.0.1:9042': new Error('connect ECONNREFUSED'),
+        '127.0.0.5:9042': new errors.AuthenticationError(
+          'Provided username app and/or password are incorrect (s3cr3t-pw)',
+        ),
+      }),
+      undefined,
+      { password: 's3cr3t-pw' },
+    )
+    expect(e.name).toBe('ConfigError')
+    expect(e.code).toBe('AUTHENTICATION_FAILED')
+    expect(e.node).toBe('127.0.0.5:9042')
+    expect(e.hasLabel('NoWritesPerformed')).toBe(true)
+    expect(canRetryRead(e)).toBe(false)
+    expect(e.message).toContain('password are incorrect')
+    expect(e.message).not.toContain('s3cr3t-pw')
+  })
+
   it('never shows the password', () => {
     const e = mapCassandraError(
       new errors.AuthenticationError('bad login app/s3cr3t-pw'),
