@@ -1,5 +1,11 @@
 import { isConfigurationRefused } from '../errors/classify.js'
-import { ConfigError, ErrorCode, ErrorLabel, ServerSelectionError } from '../errors/errors.js'
+import {
+  ConfigError,
+  ErrorCode,
+  ErrorLabel,
+  ServerSelectionError,
+  TlsError,
+} from '../errors/errors.js'
 import type { ReplicaKitError } from '../errors/errors.js'
 import { pickInWindow, selectNodes } from '../selection/server-selection.js'
 import type { NodeSelector } from '../selection/server-selection.js'
@@ -165,7 +171,9 @@ function configurationRefused(description: TopologyDescription): ReplicaKitError
     if (refusal === undefined && isConfigurationRefused(error)) refusal = error
   }
   if (refusal === undefined) return undefined
-  return new ConfigError(`every reachable node refused this client: ${refusal.message}`, {
+  // The same class as the nodes' refusal: a TLS failure stays a TlsError, credentials a ConfigError.
+  const RefusalClass = refusal instanceof TlsError ? TlsError : ConfigError
+  return new RefusalClass(`every reachable node refused this client: ${refusal.message}`, {
     code: refusal.code,
     labels: [ErrorLabel.NoWritesPerformed],
     cause: refusal,

@@ -8,7 +8,12 @@ import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
 import type { CallOptions } from '../../../src/client/call-options.js'
-import { ErrorCode, ServerSelectionError } from '../../../src/errors/errors.js'
+import {
+  ConfigError,
+  ErrorCode,
+  ServerSelectionError,
+  TlsError,
+} from '../../../src/errors/errors.js'
 import { createFakeAdapter, FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn, FakeRole } from '../../fixtures/fake-adapter.js'
 import { caught } from '../../fixtures/caught.js'
@@ -55,6 +60,7 @@ describe('refused credentials', () => {
     const { db } = setUp({ [A]: 'refusing', [B]: 'refusing' })
     const error = await caught(db.connect())
     expect(error.code).toBe(ErrorCode.AuthenticationFailed)
+    expect(error).toBeInstanceOf(ConfigError)
   })
 
   it('do not stop a call while another node still answers', async () => {
@@ -85,6 +91,7 @@ describe('a TLS failure on every node', () => {
     clients.push(db)
     const refused = await caught(db.connect())
     expect(refused.code).toBe(ErrorCode.TlsCertificateInvalid)
+    expect(refused).toBeInstanceOf(TlsError)
     expect(refused.message).toContain('tlsCAFile')
     const call = await caught(db.read(() => Promise.resolve(1)))
     expect(call.code).toBe(ErrorCode.TlsCertificateInvalid)
