@@ -2,7 +2,7 @@
  * The `mongo-sim` backend of `npm run cluster` (dispatched from `cli.ts`):
  *
  * ```sh
- * npm run --silent cluster -- up mongo-sim [--members 3] [--election-timeout 1000] [--json]
+ * npm run --silent cluster -- up mongo-sim [--members 3] [--election-timeout 1000] [--tls] [--tls-client-cert] [--json]
  * npm run --silent cluster -- status mongo-sim [--json]
  * npm run --silent cluster -- kill|pause|resume|restart|elect mongo-sim m1
  * npm run --silent cluster -- step-down mongo-sim
@@ -12,7 +12,9 @@
  * ```
  *
  * `up` starts detached member processes and records them in `<repo>/.cluster/mongo-sim/state.json`;
- * the other operations reattach through {@link MongoSim.fromState}.
+ * the other operations reattach through {@link MongoSim.fromState}. `--tls` puts TLS on the client
+ * ports (the test certificates of `tls-certs.ts`; the printed URI carries `tls=true&tlsCAFile=…`),
+ * `--tls-client-cert` also requires a client certificate (`tlsCertificateKeyFile=…/client.pem`).
  */
 import { existsSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
@@ -25,6 +27,7 @@ import {
 } from './mongo-sim.js'
 import { REPO_ROOT } from './mongo-sim/member-process.js'
 import { isProcessAlive } from './process-utils.js'
+import { ensureTlsFiles, tlsFiles } from './tls-certs.js'
 
 const OPS = Object.freeze([
   'up',
@@ -48,7 +51,7 @@ const MEMBER_OPS: ReadonlySet<Op> = new Set([
   'elect',
   'drop-reply',
 ])
-const USAGE = `usage: cluster <${OPS.join('|')}> mongo-sim [member] [n|ms] [--json] [--members N] [--election-timeout MS]`
+const USAGE = `usage: cluster <${OPS.join('|')}> mongo-sim [member] [n|ms] [--json] [--members N] [--election-timeout MS] [--tls] [--tls-client-cert]`
 
 const STATE_DIR = join(REPO_ROOT, '.cluster', 'mongo-sim')
 const STATE_FILE = join(STATE_DIR, 'state.json')
@@ -63,16 +66,25 @@ interface Args {
   readonly json: boolean
   readonly members?: number
   readonly electionTimeoutMS?: number
+  /** `plain` unless `--tls` or `--tls-client-cert`. */
+  readonly tls: 'plain' | 'tls' | 'client-cert'
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = []
-  const options: { json: boolean; members?: number; electionTimeoutMS?: number } = { json: false }
+  const options: {
+    json: boolean
+    members?: number
+    electionTimeoutMS?: number
+    tls: Args['tls']
+  } = { json: false, tls: 'plain' }
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? ''
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined]
     const value = (): number => Number(inline ?? argv[++i])
     if (arg === '--json') options.json = true
+    else if (arg === '--tls') options.tls = options.tls === 'plain' ? 'tls' : options.tls
+    else if (arg === '--tls-client-cert') options.tls = 'client-cert'
     else if (flag === '--members' || flag === '--nodes') options.members = value()
     else if (flag === '--election-timeout') options.electionTimeoutMS = value()
     else if (arg === '-h' || arg === '--help') throw new MongoSimUsageError(USAGE)
@@ -116,7 +128,7 @@ function printStatus(sim: MongoSim, members: readonly MongoSimMemberStatus[], js
       role,
       pid,
     }))
-    process.stdout.write(`${JSON.stringify({ uri: sim.uri, nodes })}\n`)
+    process.stdout.write(`${JSON.stringify({ uri: clientUri(sim), nodes })}\n`)
     return
   }
   const rows = members.map((m) => [
@@ -135,7 +147,18 @@ function printStatus(sim: MongoSim, members: readonly MongoSimMemberStatus[], js
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd()
-  process.stdout.write([`uri: ${sim.uri}`, line(header), ...rows.map(line)].join('\n') + '\n')
+  process.stdout.write(
+    [`uri: ${clientUri(sim)}`, line(header), ...rows.map(line)].join('\n') + '\n',
+  )
+}
+
+/** The set's URI with the TLS options a client needs (the test CA, the client certificate). */
+function clientUri(sim: MongoSim): string {
+  const tls = sim.tls
+  if (tls === undefined) return sim.uri
+  const files = tlsFiles()
+  const cert = tls.clientCaFile === undefined ? '' : `&tlsCertificateKeyFile=${files.client}`
+  return `${sim.uri}&tls=true&tlsCAFile=${files.ca}${cert}`
 }
 
 async function attach(): Promise<MongoSim> {
@@ -155,11 +178,21 @@ async function run(args: Args): Promise<void> {
       return
     }
     await rm(STATE_DIR, { recursive: true, force: true })
+    const files = args.tls === 'plain' ? undefined : await ensureTlsFiles()
     const sim = await startMongoSim({
       baseDir: STATE_DIR,
       detached: true,
       members: args.members,
       electionTimeoutMS: args.electionTimeoutMS,
+      ...(files === undefined
+        ? {}
+        : {
+            tls: {
+              certFile: files.serverCert('127.0.0.1'),
+              keyFile: files.serverKey('127.0.0.1'),
+              ...(args.tls === 'client-cert' ? { clientCaFile: files.ca } : {}),
+            },
+          }),
     })
     await saveState(sim)
     printStatus(sim, await sim.status(), args.json)
