@@ -2,7 +2,7 @@
  * The `ferretdb` backend of the cluster CLI (`cli.ts` dispatches here):
  *
  * ```sh
- * npm run --silent cluster -- up ferretdb [--json]     # build if needed, start (or show a running one)
+ * npm run --silent cluster -- up ferretdb [--tls] [--json]  # build if needed, start (or show a running one)
  * npm run --silent cluster -- status ferretdb [--json]
  * npm run --silent cluster -- kill|pause|resume|restart ferretdb [f1] [--json]
  * npm run --silent cluster -- down ferretdb [--json]
@@ -11,12 +11,14 @@
  * The server outlives the CLI; every operation reattaches through `.cluster/ferretdb/state.json`.
  * With `--json` every operation prints exactly one document:
  * `{"uri": "mongodb://127.0.0.1:P/?replicaSet=rs0", "nodes": [{"name", "host", "port", "role", "pid"}]}`.
- * Build progress and errors go to stderr.
+ * Build progress and errors go to stderr. `up --tls` starts it with TLS only (the test certificates of
+ * `tls-certs.ts`; a standalone, see `FerretdbTlsState`) and prints the URI with `tls=true&tlsCAFile=…`.
  */
 import { existsSync } from 'node:fs'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isFerretdbProcess, REPO_ROOT } from './ferretdb-process.js'
+import { ensureTlsFiles, tlsFiles } from './tls-certs.js'
 import {
   FerretdbServer,
   startFerretdb,
@@ -26,7 +28,7 @@ import {
 
 const OPS = Object.freeze(['up', 'status', 'down', 'kill', 'pause', 'resume', 'restart'] as const)
 type Op = (typeof OPS)[number]
-const USAGE = `usage: cluster <${OPS.join('|')}> ferretdb [f1] [--json]`
+const USAGE = `usage: cluster <${OPS.join('|')}> ferretdb [f1] [--json] [--tls]`
 
 const STATE_DIR = join(REPO_ROOT, '.cluster', 'ferretdb')
 const STATE_FILE = join(STATE_DIR, 'state.json')
@@ -37,13 +39,17 @@ export class FerretdbUsageError extends Error {}
 interface Args {
   readonly op: Op
   readonly json: boolean
+  /** `up` only: TLS on the server's port (no plain listener). */
+  readonly tls: boolean
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = []
   let json = false
+  let tls = false
   for (const arg of argv) {
     if (arg === '--json') json = true
+    else if (arg === '--tls') tls = true
     else if (arg === '-h' || arg === '--help') throw new FerretdbUsageError(USAGE)
     else if (arg.startsWith('-')) throw new FerretdbUsageError(`unknown option ${arg}\n${USAGE}`)
     else positional.push(arg)
@@ -58,7 +64,7 @@ function parseArgs(argv: readonly string[]): Args {
   if (rest.length > 0) {
     throw new FerretdbUsageError(`unexpected arguments: ${rest.join(' ')}\n${USAGE}`)
   }
-  return { op: op as Op, json }
+  return { op: op as Op, json, tls }
 }
 
 async function loadState(): Promise<FerretdbState | undefined> {
@@ -85,6 +91,12 @@ function printStatus(uri: string, status: FerretdbNodeStatus, json: boolean): vo
   )
 }
 
+/** The server's URI with the TLS options a client needs when it has TLS on. */
+function clientUri(server: FerretdbServer): string {
+  if (server.isExternal || server.toState().node.tls === undefined) return server.uri
+  return `${server.uri}?tls=true&tlsCAFile=${tlsFiles().ca}`
+}
+
 async function attach(): Promise<FerretdbServer> {
   const state = await loadState()
   if (state === undefined) {
@@ -93,21 +105,31 @@ async function attach(): Promise<FerretdbServer> {
   return FerretdbServer.fromState(state, { detached: true })
 }
 
-async function up(json: boolean): Promise<void> {
+async function up(json: boolean, tls: boolean): Promise<void> {
   const state = await loadState()
   if (state !== undefined) {
     const existing = FerretdbServer.fromState(state, { detached: true })
     if (isFerretdbProcess(state.node)) {
       process.stderr.write(`ferretdb already up (${STATE_FILE})\n`)
-      printStatus(existing.uri, await existing.status(), json)
+      printStatus(clientUri(existing), await existing.status(), json)
       return
     }
     await rm(STATE_DIR, { recursive: true, force: true })
   }
-  const server = await startFerretdb({ baseDir: STATE_DIR, detached: true, useEnvUri: false })
+  const files = tls ? await ensureTlsFiles() : undefined
+  const server = await startFerretdb({
+    baseDir: STATE_DIR,
+    detached: true,
+    useEnvUri: false,
+    ...(files === undefined
+      ? {}
+      : {
+          tls: { certFile: files.serverCert('127.0.0.1'), keyFile: files.serverKey('127.0.0.1') },
+        }),
+  })
   await saveState(server)
   if (!json) process.stdout.write(`started in ${server.startupMS} ms\n`)
-  printStatus(server.uri, await server.status(), json)
+  printStatus(clientUri(server), await server.status(), json)
 }
 
 async function down(json: boolean): Promise<void> {
@@ -119,7 +141,7 @@ async function down(json: boolean): Promise<void> {
   const server = FerretdbServer.fromState(state, { detached: true })
   const last = await server.status()
   await server.stop()
-  if (json) printStatus(server.uri, { ...last, role: 'down', paused: false }, true)
+  if (json) printStatus(clientUri(server), { ...last, role: 'down', paused: false }, true)
   else process.stdout.write('ferretdb stopped\n')
 }
 
@@ -129,7 +151,7 @@ async function down(json: boolean): Promise<void> {
  */
 export async function runFerretdbCli(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv)
-  if (args.op === 'up') return up(args.json)
+  if (args.op === 'up') return up(args.json, args.tls)
   if (args.op === 'down') return down(args.json)
   const server = await attach()
   let message: string
@@ -159,6 +181,7 @@ export async function runFerretdbCli(argv: readonly string[]): Promise<void> {
       throw new Error(`unhandled operation ${String(_exhaustive)}`)
     }
   }
-  if (args.op === 'status' || args.json) printStatus(server.uri, await server.status(), args.json)
-  else process.stdout.write(`${message}\n`)
+  if (args.op === 'status' || args.json) {
+    printStatus(clientUri(server), await server.status(), args.json)
+  } else process.stdout.write(`${message}\n`)
 }
