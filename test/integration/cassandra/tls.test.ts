@@ -47,7 +47,13 @@ const opened: Db[] = []
 
 beforeAll(async () => {
   files = await ensureTlsFiles()
+  const startedAt = performance.now()
   secure = await useSecureCassandra()
+  const { startupMS, startedBy } = secure.ring.state
+  console.info(
+    `Cassandra secure node ready after ${Math.round(performance.now() - startedAt)} ms here ` +
+      `(started by ${startedBy} in ${startupMS} ms)`,
+  )
 })
 
 afterAll(async () => {
