@@ -2,9 +2,11 @@
  * The MongoDB adapter: the official `mongodb` driver in replica-set mode discovers the members,
  * routes each call by its read preference, applies write and read concern on the server and makes
  * its own single retryable-write retry; ReplicaKit adds retries with backoff under one deadline,
- * typed errors and the unified topology, fed from the driver's monitoring events.
+ * typed errors and the unified topology, fed from the driver's monitoring events. TLS material is
+ * read once (`loadTlsMaterial`) and handed to the driver, which uses it on every socket; a TLS
+ * failure or refused credentials on every member fails calls at once (docs/mongodb.md).
  */
-import { MongoClient, ReadPreference } from 'mongodb'
+import { MongoClient } from 'mongodb'
 import type { ClientSession, Db } from 'mongodb'
 import {
   Backend,
@@ -30,6 +32,7 @@ import type {
   NodeAddress,
   TopologySink,
 } from '../../src/adapter.js'
+import { DriverConnector } from './mongodb-connector.js'
 import { mapMongoError } from './mongodb-errors.js'
 import { bridgeDriverMonitoring } from './mongodb-monitoring.js'
 import type { MonitoringBridge } from './mongodb-monitoring.js'
@@ -72,10 +75,6 @@ const WRITABLE_TYPES: ReadonlySet<string> = new Set<string>([
 
 /** MongoDB's default port. */
 const DEFAULT_PORT = 27017
-/** The longest wait between two attempts to connect the driver, or to check refused credentials. */
-const MAX_RETRY_INTERVAL_MS = 30_000
-/** The shortest such wait (with `heartbeatFrequencyMS` below it). */
-const MIN_RETRY_INTERVAL_MS = 500
 
 /** What the MongoDB adapter does itself and what it leaves to the core. */
 export const MONGODB_CAPABILITIES: AdapterCapabilities = Object.freeze({
@@ -105,18 +104,9 @@ class MongodbAdapter implements Adapter<MongoConn> {
   /** One handle per intent: calls that override nothing share the client's two default intents. */
   readonly #handles = new WeakMap<CallIntent, MongoConn>()
   readonly #waiters: PrimaryWaiters
+  readonly #connector: DriverConnector
   #bridge: MonitoringBridge | undefined
   #closed = false
-  /** Wakes the wait between two connection attempts (the adapter closes, or a call wants one now). */
-  #wakeRetry: (() => void) | undefined
-  /** The driver's `connect()` under way, resolving to its error or `undefined`. */
-  #attempt: Promise<unknown> | undefined
-  /** The driver's `connect()` succeeded once: its topology stays open until `close()`. */
-  #connected = false
-  #verifying = false
-  /** Monotonic time before which the credentials are not checked again, and the next interval. */
-  #nextVerifyMS = 0
-  #verifyIntervalMS: number
 
   constructor(context: AdapterContext) {
     this.#context = context
@@ -132,7 +122,11 @@ class MongodbAdapter implements Adapter<MongoConn> {
       )
     }
     this.#database = context.options.database
-    this.#verifyIntervalMS = this.#baseRetryIntervalMS()
+    this.#connector = new DriverConnector(
+      this.#client,
+      context.clock,
+      context.options.heartbeatFrequencyMS,
+    )
     // A write stops waiting for a primary when the members refuse this client's configuration.
     this.#waiters = new PrimaryWaiters(
       context.clock,
@@ -160,7 +154,7 @@ class MongodbAdapter implements Adapter<MongoConn> {
       },
       credentials,
       onUnverified: () => {
-        this.#verifyCredentials()
+        this.#connector.verifyCredentials()
       },
       ...(options.tls.enabled
         ? {}
@@ -173,8 +167,8 @@ class MongodbAdapter implements Adapter<MongoConn> {
           }),
     })
     // A pooled connection authenticated: the credentials work.
-    if (credentials) client.on('connectionReady', this.#onConnectionReady)
-    void this.#keepConnected()
+    if (credentials) client.on('connectionReady', this.#connector.credentialsAccepted)
+    this.#connector.start(this.#bridge)
   }
 
   async acquire(target: CallTarget, options: AcquireOptions): Promise<MongoConn> {
@@ -184,7 +178,7 @@ class MongodbAdapter implements Adapter<MongoConn> {
     const intent = target.intent
     // Every member failed the TLS handshake: no wait heals that (the monitors keep checking).
     this.#throwIfTlsRefused()
-    await this.#retryRefusedCredentials()
+    if (this.#connector.mustRetryCredentials) await this.#connector.retryCredentials()
     // A write waits here, not inside the driver, until a primary is known: a write still queued in
     // the driver's server selection when the call's deadline passes would run later, unseen. With
     // refused credentials it goes on to the driver, which tries them again and fails at once.
@@ -212,7 +206,7 @@ class MongodbAdapter implements Adapter<MongoConn> {
     const mapped = mapMongoError(error, node)
     if (mapped.code !== ErrorCode.ClientClosed || this.#closed) return mapped
     // Not this adapter's close(): the driver closed its topology after a failed connect() and is
-    // being connected again (#keepConnected). Nothing was sent; another attempt may succeed.
+    // being connected again (DriverConnector). Nothing was sent; another attempt may succeed.
     return new NetworkError(
       `the mongodb driver is reconnecting after a failed connect: ${mapped.message}`,
       {
@@ -228,8 +222,8 @@ class MongodbAdapter implements Adapter<MongoConn> {
     if (this.#closed) return
     this.#closed = true
     this.#bridge?.stop()
-    this.#client.off('connectionReady', this.#onConnectionReady)
-    this.#wakeRetry?.()
+    this.#connector.close()
+    this.#client.off('connectionReady', this.#connector.credentialsAccepted)
     this.#waiters.closeAll()
     await this.#client.close().catch(() => undefined)
   }
@@ -241,114 +235,6 @@ class MongodbAdapter implements Adapter<MongoConn> {
       db: client.db(this.#database, dbOptions),
       session,
       useDb: (name: string) => client.db(name, dbOptions),
-    })
-  }
-
-  readonly #onConnectionReady = (): void => {
-    this.#bridge?.credentialsAccepted()
-    this.#verifyIntervalMS = this.#baseRetryIntervalMS()
-  }
-
-  /**
-   * Connects the driver, again and again until it works: a failed `MongoClient.connect()` (no
-   * primary within serverSelectionTimeoutMS, refused credentials, a TLS failure) closes the driver's
-   * topology and stops its monitors, which would leave the topology unwatched and every later call
-   * failing on a closed client. An attempt that failed quickly waits before the next (doubling).
-   */
-  async #keepConnected(): Promise<void> {
-    const clock = this.#context.clock
-    let intervalMS = this.#baseRetryIntervalMS()
-    while (!this.#isClosed() && !this.#connected) {
-      const startedMS = clock.monotonicMS()
-      const failure = await this.#connectOnce()
-      if (failure === undefined || this.#isClosed()) return
-      const waitMS = intervalMS - (clock.monotonicMS() - startedMS)
-      intervalMS = Math.min(intervalMS * 2, MAX_RETRY_INTERVAL_MS)
-      if (waitMS > 0) await this.#sleep(waitMS)
-    }
-  }
-
-  /**
-   * One `MongoClient.connect()`, or the one under way: resolves `undefined` once connected, else the
-   * driver's error (never rejects). Refused credentials are reported to the bridge.
-   */
-  #connectOnce(): Promise<unknown> {
-    this.#attempt ??= this.#client.connect().then(
-      () => {
-        this.#connected = true
-        this.#attempt = undefined
-        return undefined
-      },
-      (error: unknown) => {
-        this.#attempt = undefined
-        if (mapMongoError(error).code === ErrorCode.AuthenticationFailed) {
-          this.#bridge?.credentialsRefused(error)
-        }
-        return error
-      },
-    )
-    return this.#attempt
-  }
-
-  /**
-   * Refused credentials closed the driver's topology (its `connect()` authenticates once): a call
-   * tries them again now rather than at the next interval, and fails with the driver's answer.
-   */
-  async #retryRefusedCredentials(): Promise<void> {
-    if (this.#connected || this.#bridge?.credentials !== 'refused') return
-    this.#wakeRetry?.()
-    const failure = await this.#connectOnce()
-    if (failure !== undefined) throw mapMongoError(failure)
-  }
-
-  /**
-   * Checks the credentials with a `ping` on any member (read preference `nearest`, so no primary is
-   * needed): the driver authenticates the pooled connection first. Refused → every answering member
-   * refuses them; checked again at growing intervals, or as soon as a connection authenticates.
-   */
-  #verifyCredentials(): void {
-    const clock = this.#context.clock
-    if (this.#closed || this.#verifying || clock.monotonicMS() < this.#nextVerifyMS) return
-    this.#verifying = true
-    this.#client
-      .db('admin')
-      .command({ ping: 1 }, { readPreference: ReadPreference.nearest })
-      .then(
-        () => {
-          this.#bridge?.credentialsAccepted()
-        },
-        (error: unknown) => {
-          if (mapMongoError(error).code === ErrorCode.AuthenticationFailed) {
-            this.#bridge?.credentialsRefused(error)
-          }
-          this.#nextVerifyMS = clock.monotonicMS() + this.#verifyIntervalMS
-          this.#verifyIntervalMS = Math.min(this.#verifyIntervalMS * 2, MAX_RETRY_INTERVAL_MS)
-        },
-      )
-      .finally(() => {
-        this.#verifying = false
-      })
-  }
-
-  #isClosed(): boolean {
-    return this.#closed
-  }
-
-  #baseRetryIntervalMS(): number {
-    return Math.max(this.#context.options.heartbeatFrequencyMS, MIN_RETRY_INTERVAL_MS)
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = this.#context.clock.setTimeout(() => {
-        this.#wakeRetry = undefined
-        resolve()
-      }, ms)
-      this.#wakeRetry = () => {
-        this.#context.clock.clearTimeout(timer)
-        this.#wakeRetry = undefined
-        resolve()
-      }
     })
   }
 
