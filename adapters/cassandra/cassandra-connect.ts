@@ -40,23 +40,5 @@ export async function connect(
       throw error
     }
   }
-  announceWarningsAgain(client)
   return client
-}
-
-/**
- * The client emits its configuration warnings (TLS checks turned off) on the turn after it is made,
- * which here passes while `connect` waits for the driver, before the caller can listen: emit them
- * again on the turn after `connect` resolves, when the caller's `on('warning', …)` is in place.
- */
-function announceWarningsAgain(client: ReplicaKitClient<CassandraConnection>): void {
-  const warnings = client.configurationWarnings
-  if (warnings.length === 0) return
-  // `emit` is the client's internal (protected) method: this entry point is part of the package.
-  const emitter = client as unknown as {
-    emit(event: 'warning', payload: { readonly message: string }): void
-  }
-  setTimeout(() => {
-    for (const message of warnings) emitter.emit('warning', { message })
-  }, 0).unref()
 }

@@ -57,17 +57,50 @@ export type ClientEventName = keyof ClientEvents
 export class ClientEmitter {
   readonly #emitter = new TypedEmitter<ClientEvents>()
   readonly #warned = new Set<string>()
+  /** The configuration's warnings: every `warning` listener gets them first, when it is added. */
+  #standingWarnings: readonly string[] = []
 
-  /** Calls `listener` on every `event`. */
+  /**
+   * Calls `listener` on every `event`. A `warning` listener first gets the configuration's warnings
+   * (TLS checks turned off, lenient-mode options ignored) just after it is added, however late, so
+   * none is missed for want of a listener.
+   */
   on<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): this {
     this.#emitter.on(event, listener)
+    if (event === 'warning') this.#replayStanding(listener as (w: ClientEvents['warning']) => void)
     return this
   }
 
-  /** Calls `listener` on the next `event` only. */
+  /** Calls `listener` on the next `event` only (for `warning`: the first configuration warning, if any). */
   once<E extends ClientEventName>(event: E, listener: (payload: ClientEvents[E]) => void): this {
+    const first = this.#standingWarnings[0]
+    if (event === 'warning' && first !== undefined) {
+      this.#replayStanding(listener as (w: ClientEvents['warning']) => void, [first])
+      return this
+    }
     this.#emitter.once(event, listener)
     return this
+  }
+
+  /** Sets the configuration's warnings, which every `warning` listener gets when added. @internal */
+  protected setStandingWarnings(messages: readonly string[]): void {
+    this.#standingWarnings = Object.freeze([...messages])
+  }
+
+  #replayStanding(
+    listener: (warning: ClientEvents['warning']) => void,
+    messages = this.#standingWarnings,
+  ): void {
+    if (messages.length === 0) return
+    queueMicrotask(() => {
+      for (const message of messages) {
+        try {
+          listener(Object.freeze({ message }))
+        } catch {
+          // A listener's error never breaks the client (as for emitted events).
+        }
+      }
+    })
   }
 
   /** Stops calling `listener`. */

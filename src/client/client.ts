@@ -140,7 +140,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         ? new CausalWait(replication, topology, options.causalWaitMS)
         : undefined
     this.forwardTopologyEvents(topology)
-    this.#announceConfigurationWarnings()
+    this.setStandingWarnings(this.configurationWarnings)
     topology.start()
     if (capabilities.discovery === 'driver') {
       adapter.start?.(
@@ -149,21 +149,6 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         }),
       )
     }
-  }
-
-  /**
-   * Emits the configuration's warnings (`options.warnings` and TLS checks turned off) as `warning`
-   * events once the code that made the client has attached its listeners (on the next turn of the
-   * event loop; the clock's timer does not keep the process alive). They are kept in `options.warnings` and
-   * {@link configurationWarnings} as well.
-   */
-  #announceConfigurationWarnings(): void {
-    const warnings = this.configurationWarnings
-    if (warnings.length === 0) return
-    this.#clock.setTimeout(() => {
-      if (this.#closed) return
-      for (const message of warnings) this.emit('warning', { message })
-    }, 0)
   }
 
   /** The configuration's warnings: lenient-mode problems and TLS checks turned off. */

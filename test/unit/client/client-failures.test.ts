@@ -113,6 +113,22 @@ describe('configuration warnings', () => {
     expect(db.configurationWarnings).toEqual([warnings[0]?.message])
   })
 
+  it('reach a listener added late, and each listener once: none is missed for want of a listener', async () => {
+    const { db } = setUp({ [A]: 'primary' }, { tls: true, tlsAllowInvalidHostnames: true })
+    await db.write(() => Promise.resolve(1))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    const late: string[] = []
+    const first: string[] = []
+    db.on('warning', (w) => late.push(w.message))
+    db.once('warning', (w) => first.push(w.message))
+    await vi.waitFor(() => {
+      expect(late).toHaveLength(1)
+      expect(first).toHaveLength(1)
+    })
+    expect(late[0]).toMatch(/hostname verification is off/)
+    expect(first).toEqual(late)
+  })
+
   it('are not emitted when every check is on', async () => {
     const { db } = setUp({ [A]: 'primary' }, { tls: true })
     const warnings: unknown[] = []
