@@ -18,6 +18,7 @@ import {
   ReplicaKitError,
   ServerSelectionError,
   TlsError,
+  isConfigurationRefused,
   loadTlsMaterial,
   parseNodeAddress,
 } from '../../src/adapter.js'
@@ -247,12 +248,7 @@ class MongodbAdapter implements Adapter<MongoConn> {
     for (const node of this.#context.topology.description.nodes.values()) {
       const error = node.error
       if (error === null) return undefined
-      if (
-        refusal === undefined &&
-        (error instanceof TlsError || error.code === ErrorCode.AuthenticationFailed)
-      ) {
-        refusal = error
-      }
+      if (refusal === undefined && isConfigurationRefused(error)) refusal = error
     }
     return refusal
   }

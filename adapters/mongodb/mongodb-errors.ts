@@ -16,7 +16,6 @@ import {
   ReplicaKitError,
   ServerSelectionError,
   TimeoutError,
-  TlsError,
   WriteConcernError,
   isReplicaKitError,
   redactSecrets,
@@ -249,15 +248,6 @@ export function mapMongoError(error: unknown, node?: NodeAddress): ReplicaKitErr
       `the write concern can never be met by this replica set${where}: ${message}`,
     )
   }
-}
-
-/**
- * Whether `error` says the servers refuse this client's configuration rather than being down: a
- * TLS failure or refused credentials. Such an error is kept as it is when it reaches the topology
- * (not turned into a network error), so calls fail at once when every member says so.
- */
-export function isConfigurationRefusal(error: ReplicaKitError): boolean {
-  return error instanceof TlsError || error.code === ErrorCode.AuthenticationFailed
 }
 
 function internal(error: unknown, node: NodeAddress | undefined): ReplicaKitError {

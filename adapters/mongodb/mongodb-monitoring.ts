@@ -18,11 +18,12 @@ import {
   ErrorCode,
   NetworkError,
   formatNodeAddress,
+  isConfigurationRefused,
   parseNodeAddress,
   tlsError,
 } from '../../src/adapter.js'
 import type { NodeAddress, ProbeResult, ReplicaKitError, TopologySink } from '../../src/adapter.js'
-import { isConfigurationRefusal, mapMongoError } from './mongodb-errors.js'
+import { mapMongoError } from './mongodb-errors.js'
 import { helloToProbeResult } from './mongodb-hello.js'
 import { isCutOffDuringHandshake } from './mongodb-tls-probe.js'
 
@@ -258,7 +259,7 @@ class DriverMonitoringBridge implements MonitoringBridge {
  */
 function heartbeatError(address: NodeAddress, failure: unknown): ReplicaKitError {
   const mapped = mapMongoError(failure, address)
-  if (mapped instanceof NetworkError || isConfigurationRefusal(mapped)) return mapped
+  if (mapped instanceof NetworkError || isConfigurationRefused(mapped)) return mapped
   return new NetworkError(`MongoDB member ${address} failed its heartbeat: ${mapped.message}`, {
     code: ErrorCode.NetworkError,
     node: address,

@@ -7,10 +7,7 @@ import { EventEmitter } from 'node:events'
 import type { MongoClient } from 'mongodb'
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb'
 import { describe, expect, it } from 'vitest'
-import {
-  isConfigurationRefusal,
-  mapMongoError,
-} from '../../../../adapters/mongodb/mongodb-errors.js'
+import { mapMongoError } from '../../../../adapters/mongodb/mongodb-errors.js'
 import { bridgeDriverMonitoring } from '../../../../adapters/mongodb/mongodb-monitoring.js'
 import type { MonitoringBridgeOptions } from '../../../../adapters/mongodb/mongodb-monitoring.js'
 import { isCutOffDuringHandshake } from '../../../../adapters/mongodb/mongodb-tls-probe.js'
@@ -73,7 +70,7 @@ describe('mapMongoError: TLS failures inside the driver', () => {
     expect(e).toMatchObject({ code: expected, node: 'h1:27017' })
     expect(canRetryRead(e)).toBe(false)
     expect(isConfigurationRefused(e)).toBe(true)
-    expect(isConfigurationRefusal(e)).toBe(true)
+    expect(isConfigurationRefused(e)).toBe(true)
   })
 
   it("finds it in a MongoServerSelectionError's server descriptions", () => {
@@ -86,12 +83,12 @@ describe('mapMongoError: TLS failures inside the driver', () => {
   it('leaves other network errors alone, and counts refused credentials as a refusal', () => {
     const reset = mapMongoError(networkError(nodeTlsError('ECONNRESET', 'reset')))
     expect(reset.code).toBe(ErrorCode.NetworkError)
-    expect(isConfigurationRefusal(reset)).toBe(false)
+    expect(isConfigurationRefused(reset)).toBe(false)
     const auth = mapMongoError(
       new MongoServerError({ ok: 0, code: 18, errmsg: 'Authentication failed.' }),
     )
     expect(auth.code).toBe(ErrorCode.AuthenticationFailed)
-    expect(isConfigurationRefusal(auth)).toBe(true)
+    expect(isConfigurationRefused(auth)).toBe(true)
   })
 })
 
