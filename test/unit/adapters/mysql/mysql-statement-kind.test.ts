@@ -416,6 +416,9 @@ describe('statementKind: executable comments anywhere in the text', () => {
     ['EXPLAIN /*!50000 FORMAT=JSON */ SELECT 1', StatementKind.Read],
     ['/*!50000 SELECT 2*LAST_INSERT_ID() */', StatementKind.Write],
     ['/*!50000 SELECT 1 */ FOR UPDATE', StatementKind.Write],
+    // A plain comment that mentions one is not one (comments do not nest).
+    ['/* see /*!40101 */ SELECT 1', StatementKind.Read],
+    ['/* old: /*!1 DELETE FROM t */ SELECT 1', StatementKind.Read],
   ])('%j → %s', (sql, kind) => {
     expect(statementKind(sql)).toBe(kind)
   })
