@@ -134,7 +134,7 @@ function innerValues(value: object): unknown[] {
     if (typeof held !== 'object' || held === null) continue
     if (Array.isArray(held)) inner.push(...(held as unknown[]))
     else if (held instanceof Error || held instanceof Map) inner.push(held)
-    else if (key === 'innerErrors') inner.push(...Object.values(held))
+    else if (key === 'innerErrors') inner.push(...(Object.values(held) as unknown[]))
     else inner.push(held)
   }
   return inner
