@@ -9,6 +9,7 @@ import type {
   Adapter,
   AdapterCapabilities,
   AdapterContext,
+  CallIntent,
   CallTarget,
   NodeAddress,
   ReplicaKitError,
@@ -22,7 +23,7 @@ import {
   isReplicaKitError,
 } from '../../src/adapter.js'
 import { callLevels, replicationFactorOf } from './cassandra-consistency.js'
-import type { ConsistencySettings } from './cassandra-consistency.js'
+import type { CallLevels, ConsistencySettings } from './cassandra-consistency.js'
 import {
   chooseLocalDataCenter,
   createDriverClient,
@@ -35,7 +36,7 @@ import type { CassandraConnection } from './cassandra-handle.js'
 import { createCassandraHandle } from './cassandra-handle.js'
 import { CassandraRingView } from './cassandra-ring-view.js'
 import { routeSteps } from './cassandra-routing.js'
-import type { RoutingSettings } from './cassandra-routing.js'
+import type { RouteStep, RoutingSettings } from './cassandra-routing.js'
 import { tlsRequiredError } from './cassandra-tls.js'
 
 export type { CassandraConnection } from './cassandra-handle.js'
@@ -55,6 +56,14 @@ interface Connected {
   readonly routing: RoutingSettings
 }
 
+/** One intent's consistency levels and data-center steps, for a replication factor and routing. */
+interface CallPlan {
+  readonly replicationFactor: number | undefined
+  readonly routing: RoutingSettings
+  readonly levels: CallLevels
+  readonly steps: readonly RouteStep[]
+}
+
 /** The Cassandra adapter of one client. */
 export class CassandraAdapter implements Adapter<CassandraConnection> {
   readonly backend = 'cassandra' as const
@@ -68,6 +77,11 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
   #connecting: Promise<Connected> | undefined
   #connected: Connected | undefined
   #closed = false
+  /**
+   * Plans by intent: the core hands the same intent object to every call that overrides nothing,
+   * so most calls reuse one (recomputed when the keyspace's replication factor changes).
+   */
+  readonly #plans = new WeakMap<CallIntent, CallPlan>()
 
   constructor(context: AdapterContext) {
     this.#context = context
@@ -104,14 +118,14 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
     const meta = keyspace === undefined ? undefined : client.metadata.keyspaces[keyspace]
     const strategy = (meta as { strategyOptions?: Record<string, unknown> } | undefined)
       ?.strategyOptions
-    const levels = callLevels(target.intent, this.#settings, replicationFactorOf(strategy))
+    const { levels, steps } = this.#plan(target.intent, routing, replicationFactorOf(strategy))
     const socketMS = this.#context.options.socketTimeoutMS
     const clock = this.#context.clock
     return createCassandraHandle({
       client,
       intent: target.intent,
       levels,
-      steps: routeSteps(target.intent, routing),
+      steps,
       deprioritized: target.deprioritized,
       boundMS: () => {
         const remaining = options.remainingMS?.() ?? Infinity
@@ -127,6 +141,29 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       },
       nowMS: () => clock.monotonicMS(),
     })
+  }
+
+  #plan(
+    intent: CallIntent,
+    routing: RoutingSettings,
+    replicationFactor: number | undefined,
+  ): CallPlan {
+    const known = this.#plans.get(intent)
+    if (
+      known !== undefined &&
+      known.replicationFactor === replicationFactor &&
+      known.routing === routing
+    ) {
+      return known
+    }
+    const plan: CallPlan = {
+      replicationFactor,
+      routing,
+      levels: callLevels(intent, this.#settings, replicationFactor),
+      steps: routeSteps(intent, routing),
+    }
+    this.#plans.set(intent, plan)
+    return plan
   }
 
   release(): void {

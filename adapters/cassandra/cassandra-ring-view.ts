@@ -113,10 +113,11 @@ export class CassandraRingView {
     const client = this.#client
     if (client === undefined) return
     const now = this.#clock.monotonicMS()
-    const address = hostAddress({ address: queriedHost })
-    const last = this.#lastSample.get(address)
+    // Keyed by the driver's own host string: the address is formatted only when a sample is taken.
+    const last = this.#lastSample.get(queriedHost)
     if (last !== undefined && now - last < this.#sampleEveryMS) return
-    this.#lastSample.set(address, now)
+    this.#lastSample.set(queriedHost, now)
+    const address = hostAddress({ address: queriedHost })
     const host = client.hosts.get(queriedHost) as cassandra.Host | undefined
     if (host === undefined || !host.isUp()) return
     this.#sink.nodeUpdated(address, describeHost(host, this.#ring()), {
