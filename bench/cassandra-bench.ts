@@ -6,7 +6,7 @@
  * start-up time and memory per node. Bounded: about 1 minute with the defaults, plus a ring start.
  */
 import cassandra from 'cassandra-driver'
-import { connect } from '../adapters/cassandra/index.js'
+import { connect } from 'replicakit/cassandra'
 import type { CassandraConnection } from '../adapters/cassandra/index.js'
 import type { ReplicaKitClient } from '../src/index.js'
 import { acquireCassandraRing, releaseCassandraRing } from '../test/clusters/cassandra-shared.js'

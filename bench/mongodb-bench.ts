@@ -7,7 +7,7 @@
  */
 import { MongoClient } from 'mongodb'
 import type { Db } from 'mongodb'
-import { connect } from '../adapters/mongodb/index.js'
+import { connect } from 'replicakit/mongodb'
 import type { MongoConn } from '../adapters/mongodb/index.js'
 import type { ReplicaKitClient } from '../src/index.js'
 import { startFerretdb } from '../test/clusters/ferretdb-server.js'
