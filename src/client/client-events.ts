@@ -115,6 +115,10 @@ export class ClientEmitter {
     this.#emitter.emit(event, Object.freeze({ ...payload }) as ClientEvents[E])
   }
 
+  #listening(event: ClientEventName): boolean {
+    return this.#emitter.listenerCount(event) > 0
+  }
+
   /** @internal */
   protected removeAllListeners(): void {
     this.#emitter.removeAllListeners()
@@ -122,18 +126,22 @@ export class ClientEmitter {
 
   /** Re-emits the topology's events as client events (plain snapshots). @internal */
   protected forwardTopologyEvents(topology: Topology): void {
+    // Snapshots are made only for a listener: the monitor changes the topology on most heartbeats.
     topology.on('topologyChanged', (e) => {
+      if (!this.#listening('topologyChanged')) return
       this.emit('topologyChanged', {
         previous: snapshotTopology(e.previous),
         next: snapshotTopology(e.next),
       })
     })
     topology.on('nodeChanged', (e) => {
-      this.emit('nodeChanged', {
-        address: e.address,
-        previous: snapshotNode(e.previous),
-        next: snapshotNode(e.next),
-      })
+      if (this.#listening('nodeChanged')) {
+        this.emit('nodeChanged', {
+          address: e.address,
+          previous: snapshotNode(e.previous),
+          next: snapshotNode(e.next),
+        })
+      }
       for (const message of e.next.warnings) {
         // Say each distinct warning once per client, not on every heartbeat.
         const key = `${e.address} ${message}`
