@@ -36,6 +36,27 @@ export interface CassandraConnection {
     queries: (string | { query: string; params?: CqlParams })[],
     options?: cassandra.QueryOptions,
   ): Promise<cassandra.types.ResultSet>
+  /**
+   * The driver's `client.stream`, with the call's consistency, data center and bound. Rows arrive
+   * as they are paged in, so a stream is never moved to another data center or run again: it goes
+   * to the call's first data center at the call's first level.
+   */
+  stream(
+    query: string,
+    params?: CqlParams,
+    options?: cassandra.QueryOptions,
+  ): ReturnType<cassandra.Client['stream']>
+  /**
+   * The driver's `client.eachRow` as a promise: `onRow` gets each row as it arrives; resolves with
+   * the last page's result when every row is in. Like {@link CassandraConnection.stream}, sent once,
+   * to the call's first data center at its first level.
+   */
+  eachRow(
+    query: string,
+    params: CqlParams,
+    options: cassandra.QueryOptions | undefined,
+    onRow: (index: number, row: cassandra.types.Row) => void,
+  ): Promise<cassandra.types.ResultSet>
   /** The data center the call's first statement goes to. */
   readonly dataCenter: string
   /** The consistency level ReplicaKit chose for the call (before any fallback). */
@@ -72,10 +93,46 @@ export function createCassandraHandle(context: HandleContext): CassandraConnecti
       queries: (string | { query: string; params?: CqlParams })[],
       options?: cassandra.QueryOptions,
     ) => runStatement(context, options, (o) => context.client.batch(queries, o)),
+    stream: (query: string, params?: CqlParams, options?: cassandra.QueryOptions) =>
+      context.client.stream(query, params, onceOptions(context, options)),
+    eachRow: (
+      query: string,
+      params: CqlParams,
+      options: cassandra.QueryOptions | undefined,
+      onRow: (index: number, row: cassandra.types.Row) => void,
+    ) =>
+      new Promise<cassandra.types.ResultSet>((resolve, reject) => {
+        context.client.eachRow(
+          query,
+          params ?? [],
+          onceOptions(context, options),
+          onRow,
+          (error: Error | null | undefined, result: cassandra.types.ResultSet) => {
+            if (error === null || error === undefined) resolve(result)
+            else reject(error)
+          },
+        )
+      }),
     dataCenter: first?.dc ?? '',
     consistency,
     client: context.client,
   })
+}
+
+/** The options of a statement sent once (stream, eachRow): the call's first data center and level. */
+function onceOptions(
+  context: HandleContext,
+  given: cassandra.QueryOptions | undefined,
+): cassandra.QueryOptions {
+  const explicit = given?.consistency
+  const required = context.levels.levels[0]
+  if (context.intent.kind === 'write' && explicit !== undefined && required !== undefined) {
+    checkExplicitWriteLevel(explicit, required)
+  }
+  const pinned = given?.executionProfile !== undefined || given?.host !== undefined
+  const step = pinned ? undefined : context.steps[0]
+  const host = step?.rack === undefined ? undefined : rackHost(context, step.dc, step.rack)
+  return statementOptions(context, step, explicit !== undefined ? undefined : required, host, given)
 }
 
 async function runStatement(

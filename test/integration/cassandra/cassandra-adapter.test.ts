@@ -81,6 +81,55 @@ describe('the Cassandra adapter on the ring', () => {
     expect(DC1).toContain(rs.info.queriedHost)
   })
 
+  it('runs eachRow and stream with the call’s data center and consistency', async () => {
+    await db.write((c) =>
+      c.execute('INSERT INTO rk_adapter (id, v) VALUES (?, ?)', [3, 'three'], { prepare: true }),
+    )
+    const seen: unknown[] = []
+    const local = await db.read((c) =>
+      c.eachRow('SELECT v FROM rk_adapter WHERE id = ?', [3], { prepare: true }, (_i, row) => {
+        seen.push(row['v'])
+      }),
+    )
+    expect(seen).toEqual(['three'])
+    expect(local.info.achievedConsistency).toBe(6) // LOCAL_QUORUM: the primary read's level
+    expect(DC1).toContain(local.info.queriedHost)
+    const remote = await db.read(
+      (c) => c.eachRow('SELECT v FROM rk_adapter WHERE id = ?', [3], { prepare: true }, () => {}),
+      { readPreference: 'nearest', readPreferenceTags: [{ dc: 'dc2' }] },
+    )
+    expect(remote.info.queriedHost).toBe(DC2)
+    expect(remote.info.achievedConsistency).toBe(10) // LOCAL_ONE
+    const streamed = await db.read(
+      (c) =>
+        new Promise<unknown[]>((resolve, reject) => {
+          const rows: unknown[] = []
+          c.stream('SELECT v FROM rk_adapter WHERE id = ?', [3], { prepare: true })
+            .on('readable', function (this: { read(): { v: unknown } | null }) {
+              for (let row = this.read(); row !== null; row = this.read()) rows.push(row.v)
+            })
+            .on('end', () => {
+              resolve(rows)
+            })
+            .on('error', reject)
+        }),
+    )
+    expect(streamed).toEqual(['three'])
+  })
+
+  it('refuses a stream write weaker than the call’s w, like execute', async () => {
+    const error = await rejection(
+      db.write(async (c) => {
+        c.stream('INSERT INTO rk_adapter (id, v) VALUES (?, ?)', [4, 'x'], {
+          prepare: true,
+          consistency: 10,
+        })
+        return Promise.resolve()
+      }),
+    )
+    expect(isReplicaKitError(error) && error.code).toBe('CONFLICTING_OPTIONS')
+  })
+
   it('lets the caller’s explicit options win on reads', async () => {
     const rs = await db.read((c) =>
       c.execute('SELECT v FROM rk_adapter WHERE id = ?', [1], { prepare: true, consistency: 1 }),
