@@ -46,6 +46,18 @@ const PRIMARY_FUNCTIONS: ReadonlySet<string> = new Set([
   'ROW_COUNT',
 ])
 
+/**
+ * System variables that hold the session's last statement's results, like the functions above:
+ * `SELECT @@last_insert_id` on a replica would read another session's value.
+ */
+const PRIMARY_VARIABLES: ReadonlySet<string> = new Set([
+  'last_insert_id',
+  'identity',
+  'insert_id',
+  'warning_count',
+  'error_count',
+])
+
 /** What may follow `SHOW` (after `FULL`/`EXTENDED`) and only describes schema objects. */
 const SCHEMA_SHOW_WORDS: ReadonlySet<string> = new Set([
   'TABLES',
@@ -280,10 +292,17 @@ function tokenize(sql: string): { tokens: Token[]; forcePrimary: boolean } {
       tokens.push({ type: 'literal', text: c })
     } else if (c === '@') {
       i++
-      if (sql.charAt(i) === '@') i++
+      const system = sql.charAt(i) === '@'
+      if (system) i++
       const quote = sql.charAt(i)
+      const start = i
       if (quote === "'" || quote === '"' || quote === '`') i = skipQuoted(sql, i, quote)
       else while (i < n && (WORD_CHAR.test(sql.charAt(i)) || sql.charAt(i) === '.')) i++
+      const name = sql
+        .slice(start, i)
+        .toLowerCase()
+        .replace(/^session\./, '')
+      if (system && PRIMARY_VARIABLES.has(name)) forcePrimary = true
       tokens.push({ type: 'literal', text: '@' })
     } else if (WORD_CHAR.test(c)) {
       const start = i
