@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect as connectLazy } from 'replicakit'
-import type { ClientEventName, ReplicaKitClient } from 'replicakit'
+import type { ReplicaKitClient } from 'replicakit'
+import { recordEvents, type EmittedEvent } from '../../fixtures/client-events.js'
 import { connect } from 'replicakit/cassandra'
 import type { CassandraConnection } from 'replicakit/cassandra'
 import { ErrorCode } from '../../../src/errors/errors.js'
@@ -21,21 +22,7 @@ import { CLIENT_KEY_PASSWORD, ensureTlsFiles, type TlsFiles } from '../../cluste
 import { caught } from '../../fixtures/caught.js'
 
 type Db = ReplicaKitClient<CassandraConnection>
-type Emitted = { name: string; payload: unknown }[]
-
-/** Every client event (the record fails to type-check when an event is added and not listed). */
-const EVENT_NAMES = Object.keys({
-  topologyChanged: true,
-  nodeChanged: true,
-  primaryChanged: true,
-  splitBrainDetected: true,
-  heartbeatSucceeded: true,
-  heartbeatFailed: true,
-  retry: true,
-  dataCenterFailover: true,
-  warning: true,
-  closed: true,
-} satisfies Record<ClientEventName, true>) as ClientEventName[]
+type Emitted = EmittedEvent[]
 
 /** An address the node's certificate does not name; the forwarder sends it on to the node. */
 const UNNAMED_HOST = '127.0.0.6'
@@ -91,9 +78,7 @@ async function openRecorded(query: string): Promise<{ db: Db; events: Emitted }>
     timeoutMS: 120_000,
   })
   opened.push(db)
-  const events: Emitted = []
-  for (const name of EVENT_NAMES) db.on(name, (payload) => events.push({ name, payload }))
-  return { db, events }
+  return { db, events: recordEvents(db) }
 }
 
 /** What the node says about this client's sessions (its own `system_views.clients`). */

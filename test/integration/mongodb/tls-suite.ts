@@ -15,6 +15,7 @@ import type { MongoConn } from 'replicakit/mongodb'
 import { ErrorCode, isReplicaKitError } from '../../../src/index.js'
 import type { ClientEventName, ReplicaKitClient, ReplicaKitError } from '../../../src/index.js'
 import { CLIENT_KEY_PASSWORD, ensureTlsFiles, type TlsFiles } from '../../clusters/tls-certs.js'
+import { recordEvents } from '../../fixtures/client-events.js'
 
 /** Far beyond any test's timeout: a call that waited for these would time the test out. */
 const NEVER_MS = 600_000
@@ -52,16 +53,6 @@ function withCredentials(uri: string, credentials: string): string {
   return uri.replace('mongodb://', `mongodb://${credentials}`)
 }
 
-const EVENTS: readonly ClientEventName[] = [
-  'topologyChanged',
-  'nodeChanged',
-  'primaryChanged',
-  'heartbeatSucceeded',
-  'heartbeatFailed',
-  'retry',
-  'warning',
-]
-
 /** A client with every event it emits recorded (as text, for the secrets check). */
 interface Recorded {
   readonly db: ReplicaKitClient<MongoConn>
@@ -98,15 +89,13 @@ export function defineTlsSuite(target: TlsTarget): void {
       })
       clients.push(db)
       const recorded: Recorded = { db, events: [], warnings: [] }
-      for (const name of EVENTS) {
-        db.on(name, (payload: unknown) => {
-          recorded.events.push({ name, payload })
-          events += 1
-          // What a log would keep of the event.
-          seen.push(`${name} ${inspect(payload, { depth: Infinity })}`)
-          if (name === 'warning') recorded.warnings.push((payload as { message: string }).message)
-        })
-      }
+      recordEvents(db, ({ name, payload }) => {
+        recorded.events.push({ name, payload })
+        events += 1
+        // What a log would keep of the event.
+        seen.push(`${name} ${inspect(payload, { depth: Infinity })}`)
+        if (name === 'warning') recorded.warnings.push((payload as { message: string }).message)
+      })
       return recorded
     }
 

@@ -11,7 +11,7 @@ import type { RowDataPacket } from 'mysql2/promise'
 import { connect } from 'replicakit/mysql'
 import type { MysqlConnection } from 'replicakit/mysql'
 import type { ReplicaKitClient } from '../../../src/client/client.js'
-import type { ClientEventName } from '../../../src/client/client-events.js'
+import { recordEvents } from '../../fixtures/client-events.js'
 import { ErrorCode } from '../../../src/errors/errors.js'
 import type { ReplicaKitError } from '../../../src/errors/errors.js'
 import { startMysqlCluster } from '../../clusters/mysql-cluster.js'
@@ -34,23 +34,6 @@ afterAll(async () => {
   await cluster.stop()
 })
 
-/** Everything a client emitted, in order. */
-type Emitted = { name: string; payload: unknown }[]
-
-/** Every client event (the record fails to type-check when an event is added and not listed). */
-const EVENT_NAMES = Object.keys({
-  topologyChanged: true,
-  nodeChanged: true,
-  primaryChanged: true,
-  splitBrainDetected: true,
-  heartbeatSucceeded: true,
-  heartbeatFailed: true,
-  retry: true,
-  dataCenterFailover: true,
-  warning: true,
-  closed: true,
-} satisfies Record<ClientEventName, true>) as ClientEventName[]
-
 /**
  * A client for `account` with `query`, recording every event it emits. The selection bound is longer
  * than the test's own timeout: a refusal that waited for it instead of failing at once would show.
@@ -62,9 +45,7 @@ async function open(account: MysqlAccount, query = '') {
     timeoutMS: 120_000,
   })
   clients.push(db)
-  const events: Emitted = []
-  for (const name of EVENT_NAMES) db.on(name, (payload) => events.push({ name, payload }))
-  return { db, events }
+  return { db, events: recordEvents(db) }
 }
 
 function tls(extra = ''): string {
