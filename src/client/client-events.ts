@@ -39,7 +39,7 @@ export interface ClientEvents {
   /**
    * Something an operator should fix: a probe's finding (e.g. the app user can bypass read_only), with
    * the node's `address`; or the configuration's (TLS verification turned off, a lenient-mode
-   * option ignored), without one, emitted once just after the client is made.
+   * option ignored), without one, given to every `warning` listener when it is added.
    */
   warning: { readonly address?: NodeAddress; readonly message: string }
   /** The client was closed. */

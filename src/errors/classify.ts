@@ -123,8 +123,8 @@ const NODE_STATE_CHANGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ])
 
 /**
- * Codes with which a node refuses this client's configuration (credentials, database): waiting for
- * the node to recover does not help, an operator must act.
+ * Codes with which a node refuses this client's configuration (credentials, database, TLS): waiting
+ * for the node to recover does not help, an operator must act.
  */
 const REFUSED_CONFIGURATION_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   ErrorCode.AuthenticationFailed,
