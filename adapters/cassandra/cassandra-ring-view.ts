@@ -53,7 +53,8 @@ export class CassandraRingView {
   readonly #clock: Clock
   readonly #sampleEveryMS: number
   /** When each node's last round trip was pushed (monotonic ms). */
-  readonly #lastSample = new Map<NodeAddress, number>()
+  /** When each coordinator (by the driver's own host string, `ResultSet.info.queriedHost`) was last sampled. */
+  readonly #lastSample = new Map<string, number>()
   #client: cassandra.Client | undefined
   readonly #listeners: [string, (host: cassandra.Host) => void][] = []
 

@@ -12,7 +12,6 @@
  * the two apart.
  */
 import {
-  connect as tlsConnect,
   createSecureContext,
   type ConnectionOptions,
   type SecureContext,
@@ -20,7 +19,7 @@ import {
 import { inspect } from 'node:util'
 import cassandra from 'cassandra-driver'
 import type { NodeAddress, TlsError, TlsMaterial } from '../../src/adapter.js'
-import { ConfigError, ErrorCode, parseNodeAddress, tlsError } from '../../src/adapter.js'
+import { ConfigError, ErrorCode, parseNodeAddress, speaksTls, tlsError } from '../../src/adapter.js'
 
 const REDACTED = '*****'
 /** The CQL port when an address carries none. */
@@ -105,33 +104,6 @@ export function hostsThatHungUp(error: unknown): NodeAddress[] {
 }
 
 /**
- * Whether `host:port` speaks TLS: it finishes a handshake or answers with a TLS alert (e.g.
- * "certificate required"). No certificate is checked and nothing is sent after the handshake: this
- * only learns the protocol. `false` on a reset, a plain-text answer or no answer in `timeoutMS`.
- */
-export function speaksTls(address: NodeAddress, timeoutMS: number): Promise<boolean> {
-  const parsed = parseNodeAddress(address, CQL_PORT)
-  if (parsed === undefined) return Promise.resolve(false)
-  const { host, port } = parsed
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host, port, rejectUnauthorized: false })
-    const done = (answer: boolean): void => {
-      socket.destroy()
-      resolve(answer)
-    }
-    socket.setTimeout(timeoutMS, () => {
-      done(false)
-    })
-    socket.once('secureConnect', () => {
-      done(true)
-    })
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      done(typeof error.code === 'string' && error.code.includes('_ALERT_'))
-    })
-  })
-}
-
-/**
  * `TLS_REQUIRED` when the client connected without TLS, every contact point that was reached hung
  * up, and one of them answers a TLS handshake; else `undefined` (the original error stands).
  */
@@ -140,7 +112,8 @@ export async function tlsRequiredError(
   timeoutMS: number,
 ): Promise<TlsError | undefined> {
   for (const host of hostsThatHungUp(error).slice(0, MAX_TLS_PROBES)) {
-    if (await speaksTls(host, timeoutMS)) {
+    const parsed = parseNodeAddress(host, CQL_PORT)
+    if (parsed !== undefined && (await speaksTls(parsed.host, parsed.port, timeoutMS))) {
       return tlsError(
         ErrorCode.TlsRequired,
         host,

@@ -21,6 +21,7 @@ import {
   isConfigurationRefused,
   loadTlsMaterial,
   parseNodeAddress,
+  speaksTls,
 } from '../../src/adapter.js'
 import type {
   AcquireOptions,
@@ -39,7 +40,6 @@ import { bridgeDriverMonitoring } from './mongodb-monitoring.js'
 import type { MonitoringBridge } from './mongodb-monitoring.js'
 import { intentDbOptions, toMongoClientConfig } from './mongodb-options.js'
 import { PrimaryWaiters } from './mongodb-primary-wait.js'
-import { speaksTls } from './mongodb-tls-probe.js'
 
 /**
  * What `fn` gets in `db.read(fn)` / `db.write(fn)` on MongoDB: the driver's own `Db`, set up with the

@@ -22,14 +22,24 @@ defineTlsSuite({
         certFile: files.serverCert('127.0.0.1'),
         keyFile: files.serverKey('127.0.0.1'),
       }
-      const [main, mismatch, clientCertificate] = await Promise.all([
-        startFerretdb({ tls: cert, auth: { username: USER, password: PASSWORD } }),
-        startFerretdb({ tls: { certFile: files.mismatchCert, keyFile: files.mismatchKey } }),
-        startFerretdb({
-          tls: { ...cert, clientCaFile: files.ca, probeCertificateKeyFile: files.client },
-        }),
-      ])
-      started.push(main, mismatch, clientCertificate)
+      // Each server is tracked as soon as it is up, so a failure of another still stops it.
+      const track = async (starting: Promise<FerretdbServer>): Promise<FerretdbServer> => {
+        const server = await starting
+        started.push(server)
+        return server
+      }
+      const starting = [
+        track(startFerretdb({ tls: cert, auth: { username: USER, password: PASSWORD } })),
+        track(startFerretdb({ tls: { certFile: files.mismatchCert, keyFile: files.mismatchKey } })),
+        track(
+          startFerretdb({
+            tls: { ...cert, clientCaFile: files.ca, probeCertificateKeyFile: files.client },
+          }),
+        ),
+      ] as const
+      // Wait for all three before failing, so none is still starting when `stop` runs.
+      await Promise.allSettled(starting)
+      const [main, mismatch, clientCertificate] = await Promise.all(starting)
       return {
         main: `${main.uri}?authMechanism=SCRAM-SHA-256`,
         mismatch: mismatch.uri,

@@ -6,9 +6,9 @@ import {
   RedactedPlainTextAuthProvider,
   driverSslOptions,
   hostsThatHungUp,
-  speaksTls,
   tlsRequiredError,
 } from '../../../../adapters/cassandra/cassandra-tls.js'
+import { speaksTls } from '../../../../src/tls/speaks-tls.js'
 import type { TlsMaterial } from '../../../../src/adapter.js'
 
 const { errors } = cassandra
@@ -98,7 +98,8 @@ describe('speaksTls / tlsRequiredError', () => {
 
   it('says a server that resets a TLS handshake does not speak TLS, so the error stands', async () => {
     const address = await plainServer()
-    expect(await speaksTls(address, 2_000)).toBe(false)
+    const [host, port] = address.split(':')
+    expect(await speaksTls(host ?? '', Number(port), 2_000)).toBe(false)
     const error = new errors.NoHostAvailableError({ [address]: hangUp('ECONNRESET') })
     expect(await tlsRequiredError(error, 2_000)).toBeUndefined()
   })
