@@ -4,7 +4,6 @@
  * into a neutral `ProbeResult` (`mysql-probe.ts`).
  */
 import type { Socket } from 'node:net'
-import mysql from 'mysql2/promise'
 import type { Connection } from 'mysql2/promise'
 import { ErrorCode, ErrorLabel, NodeType, TimeoutError, tlsError } from '../../src/adapter.js'
 import type {
@@ -17,6 +16,7 @@ import type {
   TopologyView,
 } from '../../src/adapter.js'
 import { bounded } from './mysql-bounded.js'
+import { openMysqlConnection } from './mysql-connect-once.js'
 import {
   probeConnectTimeoutMS,
   quoteHeartbeatTable,
@@ -209,7 +209,7 @@ export class MysqlProber {
     const connectTimeoutMS = probeConnectTimeoutMS(options.connectTimeoutMS, timeoutMS)
     // mysql2 calls the socket factory synchronously, inside createConnection: fill the link then.
     const pending: { socket: Socket | undefined } = { socket: undefined }
-    const connection = mysql.createConnection({
+    const connection = openMysqlConnection({
       ...toMysqlConnectionOptions(options, node, { connectTimeoutMS, ssl: this.#context.ssl }),
       stream: sockets.factory(node, (socket) => {
         pending.socket = socket
@@ -247,7 +247,7 @@ export class MysqlProber {
     const { options, sockets } = this.#context
     const connectTimeoutMS = probeConnectTimeoutMS(options.connectTimeoutMS, timeoutMS)
     try {
-      const conn = await mysql.createConnection({
+      const conn = await openMysqlConnection({
         ...toMysqlConnectionOptions(options, node, { connectTimeoutMS }),
         ssl: { rejectUnauthorized: false, verifyIdentity: false },
         stream: sockets.factory(node),
