@@ -91,6 +91,9 @@ function readPem(option: string, path: string): Buffer {
   }
 }
 
+/** An encrypted private key in PEM: PKCS#8 `ENCRYPTED PRIVATE KEY`, or a legacy `Proc-Type` header. */
+const ENCRYPTED_KEY = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/
+
 function checkKeyOpens(pem: Buffer, passphrase: string | undefined, path: string): void {
   try {
     createSecureContext({
@@ -98,15 +101,17 @@ function checkKeyOpens(pem: Buffer, passphrase: string | undefined, path: string
       key: pem,
       ...(passphrase !== undefined ? { passphrase } : {}),
     })
-  } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code ?? ''
-    const badPassword = /BAD_DECRYPT|bad decrypt|PASSPHRASE|passphrase/i.test(
-      `${code} ${(error as Error).message}`,
-    )
+  } catch {
+    // Decided by the file, not by OpenSSL's message: a wrong password usually fails as "bad decrypt",
+    // but now and then decrypts to bytes that fail later as an unsupported or malformed key.
+    const encrypted = ENCRYPTED_KEY.test(pem.toString('latin1'))
     // Neither the password nor the file's content goes into the message; only the path and what to do.
     throw new ConfigError(
-      badPassword
-        ? `tlsCertificateKeyFilePassword does not open the private key in ${JSON.stringify(path)}; ` +
+      encrypted
+        ? passphrase === undefined
+          ? `the private key in ${JSON.stringify(path)} is encrypted; give its password in ` +
+            'tlsCertificateKeyFilePassword'
+          : `tlsCertificateKeyFilePassword does not open the private key in ${JSON.stringify(path)}; ` +
             'give the password the key was encrypted with'
         : `tlsCertificateKeyFile ${JSON.stringify(path)} must hold a PEM certificate and its ` +
             'private key (cat cert.pem key.pem > client.pem)',

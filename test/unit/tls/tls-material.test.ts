@@ -118,6 +118,30 @@ describe('loadTlsMaterial', () => {
     expect(inspect(error)).not.toContain('wrong-pw-77')
   })
 
+  it('asks for the password of an encrypted key given without one', () => {
+    const error = thrown(() =>
+      loadTlsMaterial(tlsOf(`tlsCertificateKeyFile=${encodeURIComponent(encryptedPem)}`)),
+    )
+    expect((error as ConfigError).code).toBe(ErrorCode.InvalidOption)
+    expect((error as Error).message).toMatch(
+      /is encrypted; give its password in tlsCertificateKeyFilePassword/,
+    )
+  })
+
+  it('reports a wrong password as such whatever OpenSSL says (many wrong passwords, one key)', () => {
+    // About one wrong password in 256 decrypts with valid padding and fails later, differently.
+    for (let i = 0; i < 300; i++) {
+      const error = thrown(() =>
+        loadTlsMaterial(
+          tlsOf(
+            `tlsCertificateKeyFile=${encodeURIComponent(encryptedPem)}&tlsCertificateKeyFilePassword=wrong-${i}`,
+          ),
+        ),
+      )
+      expect((error as Error).message).toContain('tlsCertificateKeyFilePassword does not open')
+    }
+  })
+
   it('fails with INVALID_OPTION naming the option and path when a file cannot be read', () => {
     const error = thrown(() => loadTlsMaterial(tlsOf('tlsCAFile=/nonexistent/ca.pem')))
     expect((error as ConfigError).code).toBe(ErrorCode.InvalidOption)
