@@ -61,6 +61,64 @@ describe('classifyApplicationError', () => {
     expect(classifyApplicationError(auth, { phase: ErrorPhase.Connect }, rs).markUnknown).toBe(true)
   })
 
+  it.each<[string, ReplicaKitError]>([
+    [
+      'a NodeStateChange label on any code',
+      new OperationError('read only', {
+        code: ErrorCode.OperationFailed,
+        labels: [ErrorLabel.NodeStateChange],
+      }),
+    ],
+    [
+      'a NOT_PRIMARY code without the label',
+      new NodeStateError('demoted', { code: ErrorCode.NotPrimary }),
+    ],
+    [
+      'a NODE_RECOVERING code without the label',
+      new NodeStateError('recovering', { code: ErrorCode.NodeRecovering }),
+    ],
+  ])('takes %s for a state change', (_what, error) => {
+    expect(classifyApplicationError(error, {}, rs)).toEqual({
+      markUnknown: true,
+      clearPool: false,
+      requestCheck: true,
+    })
+  })
+
+  it('marks a node Unknown and clears its pool on a connect timeout while authenticating', () => {
+    const connectTimeout = new TimeoutError('slow handshake', { code: ErrorCode.ConnectTimeout })
+    expect(
+      classifyApplicationError(connectTimeout, { phase: ErrorPhase.Authenticate }, rs),
+    ).toEqual({
+      markUnknown: true,
+      clearPool: true,
+      requestCheck: false,
+    })
+  })
+
+  it('ignores, while authenticating, an error that is neither network trouble nor refused credentials', () => {
+    const ignored = { markUnknown: false, clearPool: false, requestCheck: false }
+    for (const error of [
+      duplicate,
+      new OperationError('bad', { code: ErrorCode.OperationFailed }),
+    ]) {
+      expect(classifyApplicationError(error, { phase: ErrorPhase.Authenticate }, rs)).toEqual(
+        ignored,
+      )
+    }
+  })
+
+  it('ignores refused credentials on an established connection', () => {
+    expect(classifyApplicationError(auth, {}, rs)).toEqual({
+      markUnknown: false,
+      clearPool: false,
+      requestCheck: false,
+    })
+    expect(classifyApplicationError(auth, { phase: ErrorPhase.Operation }, rs).clearPool).toBe(
+      false,
+    )
+  })
+
   it('ignores errors that say nothing about the node', () => {
     expect(classifyApplicationError(duplicate, {}, rs).markUnknown).toBe(false)
   })

@@ -8,8 +8,10 @@ import {
   createNodeDescription,
   createUnknownNodeDescription,
   defaultNodeState,
+  isDataBearing,
   nodeDescriptionEquals,
 } from '../../../src/topology/node-description.js'
+import type { ProbeResult } from '../../../src/topology/node-description.js'
 
 const at = { rttMS: 4, now: 1234 }
 
@@ -53,6 +55,54 @@ describe('createNodeDescription', () => {
       roundTripTimeMS: null,
       lastUpdateTime: 1234,
     })
+  })
+})
+
+describe('createNodeDescription of a probe that knows nothing', () => {
+  it.each([NodeType.Unknown, NodeType.PossiblePrimary])(
+    'makes a %s probe an Unknown node without member data or RTT',
+    (type) => {
+      const nd = createNodeDescription(
+        'a:1',
+        { type, setName: 'rs', hosts: ['a:1', 'b:1'], primary: 'b:1', maxWireVersion: 21 },
+        at,
+      )
+      expect(nd).toMatchObject({
+        type: NodeType.Unknown,
+        state: NodeState.Unknown,
+        error: null,
+        roundTripTimeMS: null,
+        lastUpdateTime: 1234,
+        setName: null,
+        hosts: [],
+        primary: null,
+        maxWireVersion: 0,
+      })
+    },
+  )
+
+  it('keeps the topologyVersion such a probe carries, so an older reply is still recognised', () => {
+    const version = { processId: 'p', counter: 7 }
+    const nd = createNodeDescription(
+      'a:1',
+      { type: NodeType.Unknown, topologyVersion: version },
+      at,
+    )
+    expect(nd.topologyVersion).toEqual(version)
+    expect(
+      compareTopologyVersion(nd.topologyVersion, { processId: 'p', counter: 6 }),
+    ).toBeGreaterThan(0)
+  })
+})
+
+describe('createNodeDescription of an election marker', () => {
+  it('lower-cases the hex electionId', () => {
+    const nd = createNodeDescription(
+      'a:1',
+      { type: NodeType.Primary, setName: 'rs', electionId: '7FFFFFFF000000000000000A' },
+      at,
+    )
+    expect(nd.electionId).toBe('7fffffff000000000000000a')
   })
 })
 
@@ -134,6 +184,77 @@ describe('nodeDescriptionEquals', () => {
         createNodeDescription('a:1', e2, at),
       ),
     ).toBe(false)
+  })
+})
+
+describe('nodeDescriptionEquals, field by field', () => {
+  const base = {
+    type: NodeType.Secondary,
+    setName: 'rs',
+    hosts: ['a:1', 'b:1'],
+    primary: 'b:1',
+    me: 'a:1',
+    electionId: '01',
+    minWireVersion: 6,
+    maxWireVersion: 21,
+    logicalSessionTimeoutMinutes: 30,
+    topologyVersion: { processId: 'p', counter: 1 },
+  }
+  const a = createNodeDescription('a:1', base, at)
+
+  it('is true for two descriptions of the same reply, topologyVersion included', () => {
+    const again = createNodeDescription(
+      'a:1',
+      { ...base, topologyVersion: { processId: 'p', counter: 1 } },
+      { rttMS: 9, now: 5678 },
+    )
+    expect(nodeDescriptionEquals(a, again)).toBe(true)
+  })
+
+  it.each<[string, Partial<ProbeResult>]>([
+    ['state', { state: NodeState.Rollback }],
+    ['minWireVersion', { minWireVersion: 7 }],
+    ['maxWireVersion', { maxWireVersion: 25 }],
+    ['me', { me: 'c:1' }],
+    ['setName', { setName: 'other' }],
+    ['electionId', { electionId: '02' }],
+    ['primary', { primary: 'c:1' }],
+    ['logicalSessionTimeoutMinutes', { logicalSessionTimeoutMinutes: 10 }],
+    ['topologyVersion counter', { topologyVersion: { processId: 'p', counter: 2 } }],
+    ['topologyVersion processId', { topologyVersion: { processId: 'q', counter: 1 } }],
+  ])('sees a change of %s, in either direction', (_field, change) => {
+    const b = createNodeDescription('a:1', { ...base, ...change }, at)
+    expect(nodeDescriptionEquals(a, b)).toBe(false)
+    expect(nodeDescriptionEquals(b, a)).toBe(false)
+  })
+
+  it('tells two nodes apart that give the same reply', () => {
+    expect(nodeDescriptionEquals(a, createNodeDescription('c:1', base, at))).toBe(false)
+  })
+
+  it('is true for two failures with the same code and message (the same error seen again)', () => {
+    const first = new NetworkError('connection refused', { code: ErrorCode.NetworkError })
+    const again = new NetworkError('connection refused', { code: ErrorCode.NetworkError })
+    const other = new NetworkError('connection refused', { code: ErrorCode.ConnectTimeout })
+    const down = createNodeDescription('a:1', first, at)
+    expect(nodeDescriptionEquals(down, createNodeDescription('a:1', again, at))).toBe(true)
+    expect(nodeDescriptionEquals(down, createNodeDescription('a:1', other, at))).toBe(false)
+  })
+})
+
+describe('isDataBearing', () => {
+  it('is true for the types that serve application data, routers, load balancers and ring peers', () => {
+    const bearing = Object.values(NodeType).filter((type) => isDataBearing(type))
+    expect(bearing.sort()).toEqual(
+      [
+        NodeType.Standalone,
+        NodeType.Primary,
+        NodeType.Secondary,
+        NodeType.Router,
+        NodeType.LoadBalancer,
+        NodeType.Peer,
+      ].sort(),
+    )
   })
 })
 

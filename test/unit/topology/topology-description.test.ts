@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../../../src/errors/errors.js'
-import { NodeType, createNodeDescription } from '../../../src/topology/node-description.js'
+import { ErrorCode } from '../../../src/errors/error-codes.js'
+import { ConfigError, NetworkError } from '../../../src/errors/errors.js'
+import {
+  NodeType,
+  createNodeDescription,
+  createUnknownNodeDescription,
+} from '../../../src/topology/node-description.js'
 import type { NodeDescription, ProbeResult } from '../../../src/topology/node-description.js'
 import {
   PrimaryConflict,
@@ -309,5 +314,286 @@ describe('topologyDescriptionEquals, field by field', () => {
     const next = updateTopologyDescription(base, secondary('c:3306'), options)
     expect(next.type).toBe(base.type)
     expect(topologyDescriptionEquals(base, next)).toBe(false)
+  })
+})
+
+describe('createTopologyDescription, conflicting options', () => {
+  it.each([
+    [{ directConnection: true }, 'directConnection=true'],
+    [{ loadBalanced: true }, 'loadBalanced=true'],
+  ])('refuses %o with several seeds, naming the option', (option, name) => {
+    const create = (): TopologyDescription =>
+      createTopologyDescription({ seeds: ['a:1', 'b:1'], ...option })
+    expect(create).toThrow(ConfigError)
+    expect(create).toThrow(expect.objectContaining({ code: ErrorCode.ConflictingOptions }))
+    expect(create).toThrow(name)
+  })
+})
+
+describe('a direct connection (TopologyType Single)', () => {
+  const direct: TopologyRulesOptions = { seeds: ['a:3306'], directConnection: true }
+
+  it('writes to a standalone node', () => {
+    const td = apply(direct, node('a:3306', { type: NodeType.Standalone }))
+    expect(td.type).toBe(TopologyType.Single)
+    expect(primaryAddress(td)).toBe('a:3306')
+  })
+
+  it('writes to a primary', () => {
+    expect(primaryAddress(apply(direct, primary('a:3306')))).toBe('a:3306')
+  })
+
+  it('has no writable node when the node is a secondary', () => {
+    const td = apply(direct, secondary('a:3306'))
+    expect(td.type).toBe(TopologyType.Single)
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Secondary)
+    expect(primaryAddress(td)).toBeNull()
+  })
+
+  it('with replicaSet, makes a node of another set Unknown with an INVALID_OPTION error, at the time of its reply', () => {
+    const options = { ...direct, setName: 'rs' }
+    const other = createNodeDescription(
+      'a:3306',
+      { type: NodeType.Primary, setName: 'other' },
+      { rttMS: 1, now: 4321 },
+    )
+    const nd = apply(options, other).nodes.get('a:3306')
+    expect(nd?.type).toBe(NodeType.Unknown)
+    expect(nd?.error).toBeInstanceOf(ConfigError)
+    expect(nd?.error?.code).toBe(ErrorCode.InvalidOption)
+    expect(nd?.lastUpdateTime).toBe(4321)
+  })
+
+  it('with replicaSet, keeps a failed probe’s own error', () => {
+    const options = { ...direct, setName: 'rs' }
+    const refused = new NetworkError('refused', { code: ErrorCode.NetworkError })
+    const down = createNodeDescription('a:3306', refused, { rttMS: null, now: 10 })
+    const nd = apply(options, down).nodes.get('a:3306')
+    expect(nd?.type).toBe(NodeType.Unknown)
+    expect(nd?.error).toBe(refused)
+  })
+})
+
+describe('a load-balanced topology', () => {
+  const lb: TopologyRulesOptions = { seeds: ['lb:3306'], loadBalanced: true }
+
+  it('stays LoadBalanced with its one node and names no primary, whatever the node reports', () => {
+    for (const reply of [
+      node('lb:3306', { type: NodeType.LoadBalancer }),
+      node('lb:3306', { type: NodeType.Primary, setName: 'rs', hosts: ['lb:3306', 'b:3306'] }),
+      node('lb:3306', { type: NodeType.Standalone }),
+      node('lb:3306', { type: NodeType.Router }),
+    ]) {
+      const td = apply(lb, reply)
+      expect(td.type).toBe(TopologyType.LoadBalanced)
+      expect([...td.nodes.keys()]).toEqual(['lb:3306'])
+      expect(td.nodes.get('lb:3306')?.type).toBe(reply.type)
+      expect(primaryAddress(td)).toBeNull()
+    }
+  })
+})
+
+describe('a Peer topology (masterless ring)', () => {
+  const options = { seeds: ['a:9042'] }
+  const peer = (address: string, hosts: string[]): NodeDescription =>
+    node(address, { type: NodeType.Peer, hosts })
+
+  it('adds the members a second peer knows of', () => {
+    const td = apply(
+      options,
+      peer('a:9042', ['a:9042', 'b:9042']),
+      peer('b:9042', ['b:9042', 'c:9042']),
+    )
+    expect(td.type).toBe(TopologyType.Peer)
+    expect([...td.nodes.keys()].sort()).toEqual(['a:9042', 'b:9042', 'c:9042'])
+    expect(td.nodes.get('b:9042')?.type).toBe(NodeType.Peer)
+  })
+
+  it('keeps a peer whose probe failed, as Unknown', () => {
+    const down = createNodeDescription(
+      'b:9042',
+      new NetworkError('refused', { code: ErrorCode.NetworkError }),
+      { rttMS: null, now: 10 },
+    )
+    const td = apply(options, peer('a:9042', ['a:9042', 'b:9042']), down)
+    expect([...td.nodes.keys()].sort()).toEqual(['a:9042', 'b:9042'])
+    expect(td.nodes.get('b:9042')?.type).toBe(NodeType.Unknown)
+  })
+
+  it('counts ring members as data-bearing for the session timeout', () => {
+    const td = apply(
+      options,
+      node('a:9042', { type: NodeType.Peer, hosts: ['a:9042'], logicalSessionTimeoutMinutes: 30 }),
+    )
+    expect(td.logicalSessionTimeoutMinutes).toBe(30)
+  })
+})
+
+describe('a replica set member', () => {
+  const options = { seeds: HOSTS }
+
+  it('stays when it is merely marked PossiblePrimary (the SDAM table’s no-op)', () => {
+    const td = apply(options, secondary('a:3306'))
+    const possible = createUnknownNodeDescription('b:3306', null, {
+      type: NodeType.PossiblePrimary,
+    })
+    const next = updateTopologyDescription(td, possible, options)
+    expect(next.nodes.get('b:3306')?.type).toBe(NodeType.PossiblePrimary)
+    expect(next.type).toBe(TopologyType.ReplicaSetNoPrimary)
+  })
+
+  it('is removed when, with a primary known, it reports a `me` other than its address', () => {
+    const td = apply(options, primary('a:3306'), secondary('c:3306', { me: 'z:3306' }))
+    expect(td.nodes.has('c:3306')).toBe(false)
+    expect(primaryAddress(td)).toBe('a:3306')
+  })
+
+  it('that was the primary and steps down makes the member it names PossiblePrimary', () => {
+    const td = apply(options, primary('a:3306'), secondary('a:3306', { primary: 'b:3306' }))
+    expect(td.type).toBe(TopologyType.ReplicaSetNoPrimary)
+    expect(td.nodes.get('b:3306')?.type).toBe(NodeType.PossiblePrimary)
+    expect(td.nodes.get('c:3306')?.type).toBe(NodeType.Unknown)
+    expect(primaryAddress(td)).toBeNull()
+  })
+
+  it('naming another node as primary while the primary is known changes nothing else', () => {
+    const td = apply(options, primary('a:3306'), secondary('c:3306', { primary: 'b:3306' }))
+    expect(td.type).toBe(TopologyType.ReplicaSetWithPrimary)
+    expect(td.nodes.get('b:3306')?.type).toBe(NodeType.Unknown)
+    expect(primaryAddress(td)).toBe('a:3306')
+  })
+})
+
+describe('stale primaries by election marker (MongoDB 6.0+ and backends without wire versions)', () => {
+  const options = { seeds: HOSTS }
+
+  it('takes a primary with a marker as newer than one without, whatever their setVersions', () => {
+    const td = apply(
+      options,
+      primary('a:3306', { setVersion: 5 }),
+      primary('b:3306', { electionId: '01', setVersion: 1 }),
+    )
+    expect(primaryAddress(td)).toBe('b:3306')
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+    expect([td.maxElectionId, td.maxSetVersion]).toEqual(['01', 1])
+  })
+
+  it('takes a marker with more digits as newer (a term past ff)', () => {
+    const newer = apply(
+      options,
+      primary('a:3306', { electionId: 'ff' }),
+      primary('b:3306', { electionId: '100' }),
+    )
+    expect(primaryAddress(newer)).toBe('b:3306')
+    expect(newer.maxElectionId).toBe('100')
+    const older = apply(
+      options,
+      primary('a:3306', { electionId: '100' }),
+      primary('b:3306', { electionId: 'ff' }),
+    )
+    expect(primaryAddress(older)).toBe('a:3306')
+    expect(older.nodes.get('b:3306')?.error?.message).toContain('electionId/setVersion mismatch')
+  })
+
+  it('marks the old primary Unknown with a NOT_PRIMARY error, at the time of its last reply', () => {
+    const primaryAt = (address: string, now: number, electionId: string): NodeDescription =>
+      createNodeDescription(
+        address,
+        { type: NodeType.Primary, setName: 'rs', hosts: HOSTS, electionId },
+        { rttMS: 1, now },
+      )
+    const a = primaryAt('a:3306', 1000, '01')
+    const b = primaryAt('b:3306', 2000, '02')
+    const old = apply(options, a, b).nodes.get('a:3306')
+    expect(old?.type).toBe(NodeType.Unknown)
+    expect(old?.error?.code).toBe(ErrorCode.NotPrimary)
+    expect(old?.lastUpdateTime).toBe(1000)
+  })
+})
+
+describe('stale primaries by setVersion first (MongoDB before 6.0, wire versions 1-16)', () => {
+  const options = { seeds: HOSTS }
+  const legacy = (address: string, setVersion: number, electionId?: string): NodeDescription =>
+    primary(address, {
+      maxWireVersion: 13,
+      setVersion,
+      ...(electionId === undefined ? {} : { electionId }),
+    })
+
+  it('takes the higher setVersion even with a lower electionId', () => {
+    const td = apply(options, legacy('a:3306', 1, '02'), legacy('b:3306', 2, '01'))
+    expect(primaryAddress(td)).toBe('b:3306')
+    expect([td.maxSetVersion, td.maxElectionId]).toEqual([2, '01'])
+  })
+
+  it('at an equal setVersion, takes the higher electionId', () => {
+    const td = apply(options, legacy('a:3306', 1, '01'), legacy('b:3306', 1, '02'))
+    expect(primaryAddress(td)).toBe('b:3306')
+    const back = apply(options, legacy('a:3306', 1, '02'), legacy('b:3306', 1, '01'))
+    expect(primaryAddress(back)).toBe('a:3306')
+    expect(back.nodes.get('b:3306')?.type).toBe(NodeType.Unknown)
+  })
+
+  it('keeps a primary that reports the same setVersion and electionId again', () => {
+    const td = apply(
+      options,
+      legacy('a:3306', 1, '01'),
+      secondary('b:3306'),
+      legacy('a:3306', 1, '01'),
+    )
+    expect(primaryAddress(td)).toBe('a:3306')
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Primary)
+  })
+
+  it('refuse mode: a primary without a marker after one with a marker follows the SDAM rule, no conflict', () => {
+    const refuse = { ...options, primaryConflict: PrimaryConflict.Refuse }
+    const td = apply(refuse, legacy('a:3306', 1, '01'), legacy('b:3306', 1))
+    expect(td.conflictingPrimaries).toEqual([])
+    expect(primaryAddress(td)).toBe('b:3306')
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+  })
+})
+
+describe('primaryConflict: refuse, with and without markers', () => {
+  const refuse: TopologyRulesOptions = { seeds: HOSTS, primaryConflict: PrimaryConflict.Refuse }
+
+  it('a primary with a marker after one without takes over, no conflict', () => {
+    const td = apply(refuse, primary('a:3306'), primary('b:3306', { electionId: '01' }))
+    expect(td.conflictingPrimaries).toEqual([])
+    expect(primaryAddress(td)).toBe('b:3306')
+    expect(td.nodes.get('a:3306')?.type).toBe(NodeType.Unknown)
+  })
+
+  it('lists the conflicting primaries in address order, whichever claimed first', () => {
+    const td = apply(refuse, primary('c:3306'), primary('a:3306'))
+    expect(td.conflictingPrimaries).toEqual(['a:3306', 'c:3306'])
+  })
+})
+
+describe('wire version compatibility', () => {
+  const options = { seeds: HOSTS, wireVersionRange: { min: 8, max: 25 } }
+
+  it('accepts nodes at the bounds of the client’s range', () => {
+    expect(
+      apply(options, primary('a:3306', { minWireVersion: 25, maxWireVersion: 30 }))
+        .compatibilityError,
+    ).toBeNull()
+    expect(
+      apply(options, primary('a:3306', { minWireVersion: 0, maxWireVersion: 8 }))
+        .compatibilityError,
+    ).toBeNull()
+  })
+
+  it('says which node needs a newer client, and up to what the client goes', () => {
+    const td = apply(options, primary('a:3306', { minWireVersion: 26, maxWireVersion: 30 }))
+    expect(td.compatibilityError).toMatch(
+      /^node a:3306 requires wire version 26, but this version of ReplicaKit only supports up to 25: upgrade ReplicaKit$/,
+    )
+  })
+
+  it('does not check a node that was only named as primary and not probed yet', () => {
+    const td = apply(options, secondary('a:3306', { primary: 'b:3306', maxWireVersion: 21 }))
+    expect(td.nodes.get('b:3306')?.type).toBe(NodeType.PossiblePrimary)
+    expect(td.compatibilityError).toBeNull()
   })
 })
