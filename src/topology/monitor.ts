@@ -78,11 +78,6 @@ export class Monitor {
     this.#minGapMS = options.minHeartbeatFrequencyMS ?? MIN_HEARTBEAT_FREQUENCY_MS
   }
 
-  /** Whether a probe is running now. */
-  get isChecking(): boolean {
-    return this.#inFlight !== null
-  }
-
   /** Starts the first check now. Idempotent. */
   start(): void {
     if (this.#started || this.#closed) return
@@ -113,18 +108,19 @@ export class Monitor {
     this.#rtt.reset()
   }
 
-  /** Stops for good: clears the timer, aborts a running probe; resolves when it has settled. */
+  /**
+   * Stops for good: clears the timer, aborts a running probe; resolves when it has settled.
+   * Idempotent: a second call finds no timer and no running probe (aborting one lets it go).
+   */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true
-      this.#clearTimer()
-      this.#controller?.abort(
-        new ClientClosedError(`monitor of ${this.#options.address} closed`, {
-          code: ErrorCode.ClientClosed,
-          node: this.#options.address,
-        }),
-      )
-    }
+    this.#closed = true
+    this.#clearTimer()
+    this.#controller?.abort(
+      new ClientClosedError(`monitor of ${this.#options.address} closed`, {
+        code: ErrorCode.ClientClosed,
+        node: this.#options.address,
+      }),
+    )
     return this.#inFlight ?? Promise.resolve()
   }
 
@@ -164,8 +160,11 @@ export class Monitor {
     this.#timerDueMS = null
   }
 
+  /**
+   * Called by start() (once, never after close) and by the timer, which exists only between checks
+   * (close clears it), so no check is running and the monitor is open here.
+   */
   #runCheck(): void {
-    if (this.#closed || this.#inFlight !== null) return
     this.#clearTimer()
     this.#inFlight = this.#check().catch(() => undefined)
   }

@@ -140,19 +140,19 @@ export class Topology {
       this.#minHeartbeatFrequencyMS,
     )
     this.#connectTimeoutMS = options.connectTimeoutMS ?? DEFAULT_CONNECT_TIMEOUT_MS
-    this.#rules = Object.freeze({
-      // Normalised once: the rules count the seeds (one seed + a standalone = Single).
-      seeds: [...new Set(init.seeds.map((seed) => seed.toLowerCase()))],
+    const rules: TopologyRulesOptions = {
+      seeds: init.seeds,
       setName: options.setName ?? null,
       directConnection: options.directConnection ?? false,
       loadBalanced: options.loadBalanced ?? false,
       primaryConflict: options.primaryConflict ?? 'sdam',
       wireVersionRange: options.wireVersionRange ?? null,
-    })
-    this.#description = createTopologyDescription(this.#rules)
-    this.#emitter = new TypedEmitter<TopologyEvents>(
-      init.onListenerError === undefined ? {} : { onListenerError: init.onListenerError },
-    )
+    }
+    this.#description = createTopologyDescription(rules)
+    // The rules count the seeds (one seed + a standalone = Single): count them as the description
+    // normalised them (lower case, each once).
+    this.#rules = Object.freeze({ ...rules, seeds: [...this.#description.nodes.keys()] })
+    this.#emitter = new TypedEmitter<TopologyEvents>({ onListenerError: init.onListenerError })
   }
 
   /** The current description (frozen; a change replaces it). */
@@ -244,7 +244,7 @@ export class Topology {
    * `minHeartbeatFrequencyMS` after the node's previous probe.
    */
   requestCheck(address?: NodeAddress): void {
-    if (this.#closed) return
+    // After close there is no monitor left to ask.
     if (address === undefined) for (const monitor of this.#monitors.values()) monitor.requestCheck()
     else this.#monitors.get(address)?.requestCheck()
   }
@@ -346,8 +346,9 @@ export class Topology {
       minHeartbeatFrequencyMS: this.#minHeartbeatFrequencyMS,
       timeoutMS: this.#connectTimeoutMS,
       isKnown: () => {
-        const type = this.#description.nodes.get(address)?.type
-        return type !== undefined && type !== NodeType.Unknown && type !== NodeType.PossiblePrimary
+        // A node no longer in the topology counts as Unknown (its monitor is closed by then).
+        const type = this.#description.nodes.get(address)?.type ?? NodeType.Unknown
+        return type !== NodeType.Unknown && type !== NodeType.PossiblePrimary
       },
       onStarted: () => {
         this.#emitter.emit('heartbeatStarted', new HeartbeatStartedEvent(address))

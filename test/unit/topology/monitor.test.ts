@@ -3,8 +3,9 @@ import { ErrorCode } from '../../../src/errors/error-codes.js'
 import { ConfigError, NetworkError } from '../../../src/errors/errors.js'
 import type { ReplicaKitError } from '../../../src/errors/errors.js'
 import { Monitor } from '../../../src/topology/monitor.js'
-import type { MonitorOptions } from '../../../src/topology/monitor.js'
+import type { MonitorOptions, ProbeFunction } from '../../../src/topology/monitor.js'
 import { NodeType } from '../../../src/topology/node-description.js'
+import type { ProbeResult } from '../../../src/topology/node-description.js'
 import { createFakeClock } from '../../fixtures/fake-clock.js'
 import type { FakeClock } from '../../fixtures/fake-clock.js'
 import { scriptedProbe } from './probe-script.js'
@@ -257,5 +258,157 @@ describe('Monitor: a node that refuses the credentials', () => {
     // refused at 0, 1 000 (+1 s), 3 000 (+2 s); accepted at 7 000 (+4 s); then every second.
     expect(at.slice(0, 6)).toEqual([0, 1_000, 3_000, 7_000, 8_000, 9_000])
     await monitor.close()
+  })
+})
+
+describe('Monitor: start, close and probes that ignore their signal', () => {
+  /** A probe whose answers the test gives by hand; records each call's signal. */
+  function manualProbe() {
+    const calls: { signal: AbortSignal; answer: (result: ProbeResult) => void }[] = []
+    const probe: ProbeFunction = (_address, { signal }) =>
+      new Promise<ProbeResult>((resolve) => {
+        calls.push({ signal, answer: resolve }) // ignores the signal
+      })
+    return { probe, calls }
+  }
+
+  it('starts once: a second start probes nothing more', async () => {
+    const { clock, monitor, times } = setup(() => OK)
+    await startAndSettle(clock, monitor)
+    monitor.start()
+    await clock.advanceAsync(9_999)
+    expect(times()).toEqual([0])
+    await clock.advanceAsync(1)
+    expect(times()).toEqual([0, 10_000])
+    await monitor.close()
+  })
+
+  it('does not probe on request before it is started', async () => {
+    const { clock, monitor, times } = setup(() => OK)
+    monitor.requestCheck()
+    await clock.advanceAsync(60_000)
+    expect(times()).toEqual([])
+    expect(clock.pendingTimerCount).toBe(0)
+    await startAndSettle(clock, monitor)
+    expect(times()).toEqual([60_000])
+    await monitor.close()
+  })
+
+  it('counts a node as not known when isKnown throws (no immediate re-check)', async () => {
+    const { clock, monitor, times } = setup((n) => (n === 1 ? OK : { error: refused() }), {
+      isKnown: () => {
+        throw new Error('isKnown bug')
+      },
+    })
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(10_000)
+    expect(times()).toEqual([0, 10_000])
+    await clock.advanceAsync(10_000)
+    expect(times()).toEqual([0, 10_000, 20_000])
+    await monitor.close()
+  })
+
+  it('times out a probe that ignores its signal, and close does not wait for it', async () => {
+    const clock = createFakeClock()
+    const { probe, calls } = manualProbe()
+    const failures: ReplicaKitError[] = []
+    const monitor = new Monitor({
+      address: 'a:1',
+      clock,
+      probe,
+      heartbeatFrequencyMS: 10_000,
+      timeoutMS: 2_000,
+      isKnown: () => false,
+      onStarted: () => undefined,
+      onSucceeded: () => undefined,
+      onFailed: (error) => failures.push(error),
+    })
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(2_000)
+    expect(failures.map((e) => e.code)).toEqual([ErrorCode.ConnectTimeout])
+    expect(calls[0]?.signal.aborted).toBe(true)
+    await clock.advanceAsync(10_000) // the next probe, which hangs too
+    expect(calls).toHaveLength(2)
+    let closed = false
+    void monitor.close().then(() => (closed = true))
+    await clock.flush()
+    expect(closed).toBe(true)
+    expect(calls[1]?.signal.aborted).toBe(true)
+    expect(failures).toHaveLength(1) // closing is not a failure of the node
+  })
+
+  it('close aborts the running probe even after an earlier one answered late', async () => {
+    const clock = createFakeClock()
+    const { probe, calls } = manualProbe()
+    const successes: number[] = []
+    const monitor = new Monitor({
+      address: 'a:1',
+      clock,
+      probe,
+      heartbeatFrequencyMS: 10_000,
+      timeoutMS: 2_000,
+      isKnown: () => true, // so the timed-out probe is followed at once by the next
+      onStarted: () => undefined,
+      onSucceeded: () => successes.push(clock.monotonicMS()),
+      onFailed: () => undefined,
+    })
+    await startAndSettle(clock, monitor)
+    await clock.advanceAsync(2_000) // the first probe times out; the second starts at once
+    expect(calls).toHaveLength(2)
+    calls[0]?.answer(OK.result) // the first answers late: too late to count
+    await clock.flush()
+    await monitor.close()
+    expect(calls[1]?.signal.aborted).toBe(true)
+    expect(successes).toEqual([])
+  })
+
+  it('close aborts only a running probe: a finished probe’s signal is left alone', async () => {
+    const { clock, monitor, calls } = setup(() => OK)
+    await startAndSettle(clock, monitor)
+    await monitor.close()
+    expect(calls[0]?.signal.aborted).toBe(false)
+  })
+
+  it('reports nothing once close is called, even a probe that answered just before, whatever the interleaving', async () => {
+    // Close after 0, 1, 2… microtask turns following the answer: early turns close before the
+    // monitor has handled the answer, later ones after it has reported the success.
+    let reportedBeforeClose = 0
+    for (let turns = 0; turns < 12; turns++) {
+      const clock = createFakeClock()
+      const { probe, calls } = manualProbe()
+      let closing = false
+      const afterClose: string[] = []
+      const report = (what: string): void => {
+        if (closing) afterClose.push(what)
+        else reportedBeforeClose++
+      }
+      const monitor = new Monitor({
+        address: 'a:1',
+        clock,
+        probe,
+        heartbeatFrequencyMS: 10_000,
+        timeoutMS: 2_000,
+        isKnown: () => true,
+        onStarted: () => undefined,
+        onSucceeded: () => {
+          report('succeeded')
+        },
+        onFailed: () => {
+          report('failed')
+        },
+      })
+      await startAndSettle(clock, monitor)
+      calls[0]?.answer(OK.result)
+      for (let i = 0; i < turns; i++) await Promise.resolve()
+      closing = true
+      await monitor.close()
+      await clock.advanceAsync(60_000)
+      expect({ turns, afterClose, probes: calls.length }).toEqual({
+        turns,
+        afterClose: [],
+        probes: 1,
+      })
+    }
+    expect(reportedBeforeClose).toBeGreaterThan(0) // the later turns did reach the success
   })
 })
