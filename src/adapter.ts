@@ -222,8 +222,13 @@ export interface Adapter<Conn = unknown> {
   probe?(node: NodeAddress, options: ProbeOptions): Promise<ProbeResult>
   /** Starts the driver's own discovery and pushes what it learns into `sink` (discovery `'driver'`). */
   start?(sink: TopologySink): void
-  /** Borrows a connection for one attempt: to `target.node`, or one the driver routes by intent. */
-  acquire(target: CallTarget, options: AcquireOptions): Promise<Conn>
+  /**
+   * Borrows a connection for one attempt: to `target.node`, or one the driver routes by intent.
+   * A connection at hand may be returned as it is, not in a promise (a driver that routes by itself
+   * has one for every call once connected): the attempt then skips a wait. Throws, or rejects, when
+   * no connection can be had.
+   */
+  acquire(target: CallTarget, options: AcquireOptions): Conn | Promise<Conn>
   /** Returns a borrowed connection; `destroy` when it may be broken. Never throws. */
   release(conn: Conn, destroy: boolean): void
   /** Replica waits (write concern or causal reads `'replica-waits'`). */

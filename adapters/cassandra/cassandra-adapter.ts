@@ -35,8 +35,9 @@ import { mapCassandraError } from './cassandra-errors.js'
 import type { CassandraConnection } from './cassandra-handle.js'
 import { createCassandraHandle } from './cassandra-handle.js'
 import { CassandraRingView } from './cassandra-ring-view.js'
-import { routeSteps } from './cassandra-routing.js'
+import { profileName, routeSteps } from './cassandra-routing.js'
 import type { RouteStep, RoutingSettings } from './cassandra-routing.js'
+import type { HandleShared } from './cassandra-handle.js'
 import { tlsRequiredError } from './cassandra-tls.js'
 
 export type { CassandraConnection } from './cassandra-handle.js'
@@ -53,15 +54,24 @@ const CAPABILITIES: AdapterCapabilities = Object.freeze({
 /** The connected driver and what was learned on the way. */
 interface Connected {
   readonly client: cassandra.Client
+  readonly profiles: ReadonlyMap<string, cassandra.ExecutionProfile>
   readonly routing: RoutingSettings
+  /** What every call's handle shares. */
+  readonly shared: HandleShared
 }
 
-/** One intent's consistency levels and data-center steps, for a replication factor and routing. */
+/** The keyspace's replication, as the driver's metadata has it (`strategyOptions`). */
+type Strategy = Readonly<Record<string, unknown>> | undefined
+
+/** One intent's consistency levels and data-center steps, for a keyspace's replication and a connection. */
 interface CallPlan {
-  readonly replicationFactor: number | undefined
-  readonly routing: RoutingSettings
+  /** The metadata it was made from: a new object when the driver re-reads the keyspace. */
+  readonly strategy: Strategy
+  readonly connected: Connected
   readonly levels: CallLevels
   readonly steps: readonly RouteStep[]
+  /** Each step's execution profile. */
+  readonly profiles: readonly (cassandra.ExecutionProfile | string)[]
 }
 
 /** The Cassandra adapter of one client. */
@@ -110,57 +120,51 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
     return this.#connect()
   }
 
-  async acquire(target: CallTarget, options: AcquireOptions): Promise<CassandraConnection> {
-    const connected = this.#connected ?? (await this.#connect())
-    const { client, routing } = connected
+  /** The call's handle: at once once the driver is connected (no promise), else once it is. */
+  acquire(
+    target: CallTarget,
+    options: AcquireOptions,
+  ): CassandraConnection | Promise<CassandraConnection> {
+    const connected = this.#connected
+    if (connected === undefined) {
+      return this.#connect().then((now) => this.#handle(now, target, options))
+    }
+    return this.#handle(connected, target, options)
+  }
+
+  #handle(connected: Connected, target: CallTarget, options: AcquireOptions): CassandraConnection {
     const keyspace = this.#context.options.database
     // The driver's typings omit `strategyOptions`; it is there at run time (lib/metadata).
-    const meta = keyspace === undefined ? undefined : client.metadata.keyspaces[keyspace]
+    const meta = keyspace === undefined ? undefined : connected.client.metadata.keyspaces[keyspace]
     const strategy = (meta as { strategyOptions?: Record<string, unknown> } | undefined)
       ?.strategyOptions
-    const { levels, steps } = this.#plan(target.intent, routing, replicationFactorOf(strategy))
-    const socketMS = this.#context.options.socketTimeoutMS
-    const clock = this.#context.clock
+    const plan = this.#plan(target.intent, connected, strategy)
     return createCassandraHandle({
-      client,
+      shared: connected.shared,
       intent: target.intent,
-      levels,
-      steps,
+      levels: plan.levels,
+      steps: plan.steps,
+      profiles: plan.profiles,
       deprioritized: target.deprioritized,
-      boundMS: () => {
-        const remaining = options.remainingMS?.() ?? Infinity
-        const bound = Math.min(remaining, socketMS > 0 ? socketMS : Infinity)
-        return Number.isFinite(bound) ? bound : undefined
-      },
-      mapError: (error) => this.toError(error),
-      onAnswered: (host, ms) => {
-        this.#view?.noteRoundTrip(host, ms)
-      },
-      onFailover: (event) => {
-        this.#sink?.dataCenterFailover?.(event)
-      },
-      nowMS: () => clock.monotonicMS(),
+      acquire: options,
     })
   }
 
-  #plan(
-    intent: CallIntent,
-    routing: RoutingSettings,
-    replicationFactor: number | undefined,
-  ): CallPlan {
+  /** The plan of `intent`: made once per intent, keyspace replication and connection. */
+  #plan(intent: CallIntent, connected: Connected, strategy: Strategy): CallPlan {
     const known = this.#plans.get(intent)
-    if (
-      known !== undefined &&
-      known.replicationFactor === replicationFactor &&
-      known.routing === routing
-    ) {
+    if (known !== undefined && known.strategy === strategy && known.connected === connected) {
       return known
     }
+    const steps = routeSteps(intent, connected.routing)
     const plan: CallPlan = {
-      replicationFactor,
-      routing,
-      levels: callLevels(intent, this.#settings, replicationFactor),
-      steps: routeSteps(intent, routing),
+      strategy,
+      connected,
+      levels: callLevels(intent, this.#settings, replicationFactorOf(strategy)),
+      steps,
+      // A data center the ring does not have (a `dc` tag naming another) keeps its profile's name:
+      // the driver refuses it as before.
+      profiles: steps.map((step) => connected.profiles.get(step.dc) ?? profileName(step.dc)),
     }
     this.#plans.set(intent, plan)
     return plan
@@ -224,7 +228,12 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       this.#explainHangUp(error),
     )
     const localDataCenter = chooseLocalDataCenter(options, dataCenters)
-    const client = createDriverClient(options, this.#security, localDataCenter, dataCenters)
+    const { client, profiles } = createDriverClient(
+      options,
+      this.#security,
+      localDataCenter,
+      dataCenters,
+    )
     try {
       await client.connect()
     } catch (error: unknown) {
@@ -238,12 +247,26 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       })
     }
     this.#view?.attach(client)
+    const clock = this.#context.clock
     return {
       client,
+      profiles,
       routing: {
         localDataCenter,
         dataCenterFailover: options.dataCenterFailover,
         dataCenters,
+      },
+      shared: {
+        client,
+        socketTimeoutMS: options.socketTimeoutMS,
+        mapError: (error) => this.toError(error),
+        onAnswered: (host, ms) => {
+          this.#view?.noteRoundTrip(host, ms)
+        },
+        onFailover: (event) => {
+          this.#sink?.dataCenterFailover?.(event)
+        },
+        nowMS: () => clock.monotonicMS(),
       },
     }
   }

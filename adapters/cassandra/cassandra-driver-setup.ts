@@ -153,6 +153,16 @@ export function chooseLocalDataCenter(
   return local
 }
 
+/** The application's driver client and its execution profiles. */
+export interface DriverClient {
+  readonly client: cassandra.Client
+  /**
+   * The execution profile of each data center, by name. Statements carry the profile object, not
+   * its name: the driver then skips looking the name up on every statement.
+   */
+  readonly profiles: ReadonlyMap<string, cassandra.ExecutionProfile>
+}
+
 /**
  * The application's driver client: one execution profile per data center (token-aware, that data
  * center local), the local one also the default, and speculative execution when asked for.
@@ -162,15 +172,17 @@ export function createDriverClient(
   security: DriverSecurity,
   localDataCenter: string,
   dataCenters: readonly string[],
-): cassandra.Client {
+): DriverClient {
   const base = baseDriverOptions(options, security)
   const retry = base.policies?.retry
-  const profiles = dataCenters.map(
-    (dc) =>
+  const profiles = new Map(
+    dataCenters.map((dc) => [
+      dc,
       new cassandra.ExecutionProfile(profileName(dc), {
         loadBalancing: new policies.loadBalancing.DefaultLoadBalancingPolicy({ localDc: dc }),
         ...(retry === undefined ? {} : { retry }),
       }),
+    ]),
   )
   const speculative =
     options.speculativeExecutionMS > 0
@@ -179,11 +191,11 @@ export function createDriverClient(
           2,
         )
       : undefined
-  return new cassandra.Client({
+  const client = new cassandra.Client({
     ...base,
     localDataCenter,
     ...(options.appName === undefined ? {} : { applicationName: options.appName }),
-    profiles,
+    profiles: [...profiles.values()],
     policies: {
       ...base.policies,
       loadBalancing: new policies.loadBalancing.DefaultLoadBalancingPolicy({
@@ -192,4 +204,5 @@ export function createDriverClient(
       ...(speculative === undefined ? {} : { speculativeExecution: speculative }),
     },
   })
+  return { client, profiles }
 }

@@ -7,6 +7,7 @@
  */
 import type cassandra from 'cassandra-driver'
 import type {
+  AcquireOptions,
   CallIntent,
   DataCenterFailoverEvent,
   NodeAddress,
@@ -17,7 +18,6 @@ import type { CallLevels, ConsistencyName } from './cassandra-consistency.js'
 import { Consistency, checkExplicitWriteLevel } from './cassandra-consistency.js'
 import { CqlErrorCode } from './cassandra-errors.js'
 import type { RouteStep } from './cassandra-routing.js'
-import { profileName } from './cassandra-routing.js'
 import { hostAddress } from './cassandra-ring-view.js'
 
 /** A statement's parameters, as the driver takes them. */
@@ -65,19 +65,39 @@ export interface CassandraConnection {
   readonly client: cassandra.Client
 }
 
-/** What one call's handle needs from the adapter. */
-export interface HandleContext {
+/** What every handle of one connected driver shares (made once per connection, not per call). */
+export interface HandleShared {
   readonly client: cassandra.Client
-  readonly intent: CallIntent
-  readonly levels: CallLevels
-  readonly steps: readonly RouteStep[]
-  readonly deprioritized: readonly NodeAddress[]
-  /** The statement's bound: what is left of the call's deadline (or the socket timeout), ms. */
-  readonly boundMS: () => number | undefined
+  /** `socketTimeoutMS` (0 = none): a statement's bound when the call has no deadline. */
+  readonly socketTimeoutMS: number
   readonly mapError: (error: unknown) => ReplicaKitError
   readonly onAnswered: (queriedHost: string, durationMS: number) => void
   readonly onFailover: (event: DataCenterFailoverEvent) => void
   readonly nowMS: () => number
+}
+
+/** What one call's handle needs from the adapter. */
+export interface HandleContext {
+  readonly shared: HandleShared
+  readonly intent: CallIntent
+  readonly levels: CallLevels
+  readonly steps: readonly RouteStep[]
+  /**
+   * The execution profile of each step's data center, in the order of `steps` (its name for a data
+   * center the ring does not have, which the driver refuses).
+   */
+  readonly profiles: readonly (cassandra.ExecutionProfile | string)[]
+  readonly deprioritized: readonly NodeAddress[]
+  /** The attempt's acquire options: what is left of the call's deadline. */
+  readonly acquire: AcquireOptions
+}
+
+/** The statement's bound: what is left of the call's deadline, else the socket timeout, in ms. */
+function boundMS(context: HandleContext): number | undefined {
+  const remaining = context.acquire.remainingMS?.() ?? Infinity
+  const socketMS = context.shared.socketTimeoutMS
+  const bound = Math.min(remaining, socketMS > 0 ? socketMS : Infinity)
+  return Number.isFinite(bound) ? bound : undefined
 }
 
 type Run = (options: cassandra.QueryOptions) => Promise<cassandra.types.ResultSet>
@@ -86,15 +106,16 @@ type Run = (options: cassandra.QueryOptions) => Promise<cassandra.types.ResultSe
 export function createCassandraHandle(context: HandleContext): CassandraConnection {
   const first = context.steps[0]
   const consistency = context.levels.levels[0] ?? 'LOCAL_ONE'
+  const { client } = context.shared
   return Object.freeze({
     execute: (query: string, params?: CqlParams, options?: cassandra.QueryOptions) =>
-      runStatement(context, options, (o) => context.client.execute(query, params, o)),
+      runStatement(context, options, (o) => client.execute(query, params, o)),
     batch: (
       queries: (string | { query: string; params?: CqlParams })[],
       options?: cassandra.QueryOptions,
-    ) => runStatement(context, options, (o) => context.client.batch(queries, o)),
+    ) => runStatement(context, options, (o) => client.batch(queries, o)),
     stream: (query: string, params?: CqlParams, options?: cassandra.QueryOptions) =>
-      context.client.stream(query, params, onceOptions(context, options)),
+      client.stream(query, params, onceOptions(context, options)),
     eachRow: (
       query: string,
       params: CqlParams,
@@ -102,7 +123,7 @@ export function createCassandraHandle(context: HandleContext): CassandraConnecti
       onRow: (index: number, row: cassandra.types.Row) => void,
     ) =>
       new Promise<cassandra.types.ResultSet>((resolve, reject) => {
-        context.client.eachRow(
+        client.eachRow(
           query,
           params ?? [],
           onceOptions(context, options),
@@ -115,7 +136,7 @@ export function createCassandraHandle(context: HandleContext): CassandraConnecti
       }),
     dataCenter: first?.dc ?? '',
     consistency,
-    client: context.client,
+    client,
   })
 }
 
@@ -132,28 +153,79 @@ function onceOptions(
   const pinned = given?.executionProfile !== undefined || given?.host !== undefined
   const step = pinned ? undefined : context.steps[0]
   const host = step?.rack === undefined ? undefined : rackHost(context, step.dc, step.rack)
-  return statementOptions(context, step, explicit !== undefined ? undefined : required, host, given)
+  const profile = step === undefined ? undefined : context.profiles[0]
+  return statementOptions(context, profile, explicit !== undefined ? undefined : required, host, given)
 }
 
-async function runStatement(
+/**
+ * Runs one statement: in each allowed data center in turn, at each level the call allows there,
+ * until one answers. A statement with one place and one level to try (most: no rack tag, no
+ * fallback data center, one level) is sent without the loop's async frame (see docs/benchmarks.md).
+ */
+function runStatement(
   context: HandleContext,
   given: cassandra.QueryOptions | undefined,
   run: Run,
 ): Promise<cassandra.types.ResultSet> {
-  const { intent, levels } = context
   const explicit = given?.consistency
-  const required = levels.levels[0]
-  if (intent.kind === 'write' && explicit !== undefined && required !== undefined) {
-    checkExplicitWriteLevel(explicit, required)
+  const required = context.levels.levels[0]
+  if (context.intent.kind === 'write' && explicit !== undefined && required !== undefined) {
+    try {
+      checkExplicitWriteLevel(explicit, required)
+    } catch (error: unknown) {
+      return rejected(error)
+    }
   }
   // The caller pinned a profile or a host: run exactly that, once.
   const pinned = given?.executionProfile !== undefined || given?.host !== undefined
-  const tries = pinned ? [undefined] : context.steps
-  const tryLevels: readonly (ConsistencyName | undefined)[] =
-    explicit !== undefined ? [undefined] : levels.levels
+  const tries = pinned ? PINNED : context.steps
+  const tryLevels = explicit !== undefined ? CALLERS_LEVEL : context.levels.levels
+  const only = tries.length === 1 && tryLevels.length === 1 ? tries[0] : null
+  if (only === null || only?.rack !== undefined) return runSteps(context, given, run, tries, tryLevels)
+  // One try: an error is the statement's error (there is nowhere else to go).
+  const profile = only === undefined ? undefined : context.profiles[0]
+  const options = statementOptions(context, profile, tryLevels[0], undefined, given)
+  const { shared } = context
+  const startedMS = shared.nowMS()
+  let sent: Promise<cassandra.types.ResultSet>
+  try {
+    sent = run(options)
+  } catch (error: unknown) {
+    return rejected(error)
+  }
+  return sent.then((result) => {
+    shared.onAnswered(result.info.queriedHost, shared.nowMS() - startedMS)
+    return result
+  })
+}
+
+/** A promise rejected with exactly what was thrown: a sync throw reaches the caller as a rejection. */
+function rejected(error: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what was caught, unchanged
+  return Promise.reject(error)
+}
+
+/** The tries of a statement whose caller pinned a profile or a host: one, as given. */
+const PINNED: readonly (RouteStep | undefined)[] = [undefined]
+/** The levels of a statement whose caller gave a consistency: theirs only. */
+const CALLERS_LEVEL: readonly (ConsistencyName | undefined)[] = [undefined]
+
+/** The loop of {@link runStatement}: data centers in order, levels in order within each. */
+async function runSteps(
+  context: HandleContext,
+  given: cassandra.QueryOptions | undefined,
+  run: Run,
+  tries: readonly (RouteStep | undefined)[],
+  tryLevels: readonly (ConsistencyName | undefined)[],
+): Promise<cassandra.types.ResultSet> {
+  const { intent, shared } = context
+  const explicit = given?.consistency
+  const pinned = tries === PINNED
   let firstFailure: { dc: string; error: unknown } | undefined
   let lastError: unknown
-  for (const step of tries) {
+  for (let i = 0; i < tries.length; i++) {
+    const step = tries[i]
+    const profile = step === undefined ? undefined : context.profiles[i]
     const host = step?.rack === undefined ? undefined : rackHost(context, step.dc, step.rack)
     if (step?.rack !== undefined && host === undefined) {
       lastError ??= noNodeIn(step)
@@ -161,18 +233,18 @@ async function runStatement(
       continue
     }
     for (const level of tryLevels) {
-      const options = statementOptions(context, step, level, host, given)
-      const startedMS = context.nowMS()
+      const options = statementOptions(context, profile, level, host, given)
+      const startedMS = shared.nowMS()
       try {
         const result = await run(options)
-        context.onAnswered(result.info.queriedHost, context.nowMS() - startedMS)
+        shared.onAnswered(result.info.queriedHost, shared.nowMS() - startedMS)
         if (firstFailure !== undefined && step !== undefined && firstFailure.dc !== step.dc) {
-          context.onFailover({
+          shared.onFailover({
             kind: intent.kind,
             from: firstFailure.dc,
             to: step.dc,
             level: level ?? levelName(explicit),
-            reason: context.mapError(firstFailure.error),
+            reason: shared.mapError(firstFailure.error),
           })
         }
         return result
@@ -200,7 +272,7 @@ function nextMove(error: unknown, kind: CallIntent['kind']): 'next-level' | 'nex
 
 function statementOptions(
   context: HandleContext,
-  step: RouteStep | undefined,
+  profile: cassandra.ExecutionProfile | string | undefined,
   level: ConsistencyName | undefined,
   host: cassandra.Host | undefined,
   given: cassandra.QueryOptions | undefined,
@@ -211,9 +283,9 @@ function statementOptions(
     // Reads are idempotent by nature (speculative execution may send them twice).
     isIdempotent: context.intent.kind === 'read' || context.intent.idempotent,
   }
-  if (step !== undefined) options.executionProfile = profileName(step.dc)
+  if (profile !== undefined) options.executionProfile = profile
   if (level !== undefined) options.consistency = Consistency[level]
-  const bound = context.boundMS()
+  const bound = boundMS(context)
   if (bound !== undefined) options.readTimeout = Math.max(1, Math.floor(bound))
   if (host !== undefined) options.host = host
   // Options the caller passes explicitly win.
@@ -222,7 +294,7 @@ function statementOptions(
 
 /** An up host of `dc` in `rack`, avoiding the call's deprioritised nodes when it can. */
 function rackHost(context: HandleContext, dc: string, rack: string): cassandra.Host | undefined {
-  const candidates = context.client.hosts
+  const candidates = context.shared.client.hosts
     .values()
     .filter((h) => h.datacenter === dc && h.rack === rack && h.isUp())
   const fresh = candidates.filter((h) => !context.deprioritized.includes(hostAddress(h)))

@@ -105,7 +105,11 @@ export class ConnectionBorrower<Conn> {
       // Nothing is sent while a connection is on its way: a call ended now wrote nothing.
       attempt?.connecting()
       try {
-        conn = await this.#adapter.acquire(target, new AcquireRequest(this.#connectBoundMS, scope))
+        const acquired = this.#adapter.acquire(
+          target,
+          new AcquireRequest(this.#connectBoundMS, scope),
+        )
+        conn = acquired instanceof Promise ? await acquired : acquired
       } catch (error: unknown) {
         throw this.toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
       }

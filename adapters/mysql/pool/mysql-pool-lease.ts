@@ -101,7 +101,7 @@ export class PrimaryLease {
       // Another statement of this connection is borrowing: use what it gets (or try again).
       await this.#borrowing.catch(() => undefined)
     }
-    const borrowing = this.#inner().acquire(target, options)
+    const borrowing = Promise.resolve(this.#inner().acquire(target, options))
     this.#borrowing = borrowing
     try {
       const conn = await borrowing

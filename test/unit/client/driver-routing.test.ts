@@ -9,7 +9,7 @@ import type { Adapter } from '../../../src/adapter.js'
 import { ReplicaKitClient } from '../../../src/client/client.js'
 import { resolveOptions } from '../../../src/config/options.js'
 import type { ClientOptions } from '../../../src/config/options.js'
-import { ErrorCode, ErrorLabel, NodeType } from '../../../src/adapter.js'
+import { ErrorCode, ErrorLabel, NetworkError, NodeType } from '../../../src/adapter.js'
 import { FakeCluster } from '../../fixtures/fake-adapter.js'
 import type { FakeConn } from '../../fixtures/fake-adapter.js'
 import { createFakeDriverAdapter } from '../../fixtures/fake-driver-adapter.js'
@@ -113,6 +113,40 @@ describe('ReplicaKitClient with a driver that discovers and routes', () => {
     expect(rows).toEqual([])
     expect(adapter.calls.map((c) => c.attempt)).toEqual([1, 2])
     expect(adapter.calls[1]?.deprioritized).toEqual([adapter.calls[0]?.node])
+  })
+
+  it('takes a connection handed over as is (no promise), and a synchronous throw as a borrow that wrote nothing', async () => {
+    const cluster = new FakeCluster({ [A]: 'primary', [B]: 'secondary' })
+    const adapter = createFakeDriverAdapter(cluster, { synchronous: true })
+    const db = new ReplicaKitClient(
+      () => adapter,
+      resolveOptions(`mongodb://${A}/?replicaSet=fake`, {
+        timeoutMS: 2_000,
+        baseBackoffMS: 1,
+        maxBackoffMS: 5,
+      }),
+    )
+    clients.push(db)
+    expect(
+      await db.read((conn) => Promise.resolve(conn.node), { readPreference: 'secondary' }),
+    ).toBe(B)
+    // A connection refused by a synchronous throw is a borrow that wrote nothing: a write is
+    // retried after it (writes are re-run only when nothing was written).
+    const acquire = adapter.acquire.bind(adapter)
+    let refusals = 1
+    adapter.acquire = (target, options) => {
+      if (refusals-- > 0) {
+        throw new NetworkError('connect ECONNREFUSED', { code: ErrorCode.NetworkError, node: A })
+      }
+      return acquire(target, options)
+    }
+    let retries = 0
+    db.on('retry', () => {
+      retries += 1
+    })
+    expect(await db.write((conn) => Promise.resolve(conn.node))).toBe(A)
+    expect(retries).toBe(1)
+    expect(cluster.borrowed).toBe(0)
   })
 
   it('carries a session as a driver session: the read after a write sees it', async () => {

@@ -9,6 +9,7 @@ import type { FieldPacket, QueryResult } from 'mysql2/promise'
 import { ErrorCode, NetworkError, isReplicaKitError } from '../../../../../src/adapter.js'
 import type {
   Adapter,
+  AcquireOptions,
   AdapterContext,
   CallTarget,
   ResolvedOptions,
@@ -77,7 +78,15 @@ function setup() {
   const inner = fakeInner()
   const leases = new ConnectionLeases()
   const context = { options: {} as ResolvedOptions, clock: systemClock } as AdapterContext
-  const wrapped = leases.wrap(() => inner.adapter)(context)
+  const leased = leases.wrap(() => inner.adapter)(context)
+  // The MySQL adapter's connections always come in a promise (`Adapter.acquire` may also return one as is).
+  const wrapped = {
+    acquire: (target: CallTarget, options: AcquireOptions) =>
+      Promise.resolve(leased.acquire(target, options)),
+    release: (conn: MysqlConnection, destroy: boolean) => {
+      leased.release(conn, destroy)
+    },
+  }
   return { inner, leases, wrapped }
 }
 
