@@ -3,13 +3,15 @@
  * cassandra-driver and through ReplicaKit on the shared ring, in interleaved rounds of one run
  * (ratios of throughput and client CPU per operation), then p99 read latency with one dc1 node
  * paused: raw driver vs ReplicaKit without and with speculative execution. Also reports the ring's
- * start-up time and memory per node. Bounded: about 1 minute with the defaults, plus a ring start.
+ * start-up time and memory per node, and the bytes each client allocates per operation. Bounded:
+ * about 1.5 minutes with the defaults, plus a ring start.
  */
 import cassandra from 'cassandra-driver'
 import { connect } from 'replicakit/cassandra'
 import type { CassandraConnection } from '../adapters/cassandra/index.js'
 import type { ReplicaKitClient } from '../src/index.js'
 import { acquireCassandraRing, releaseCassandraRing } from '../test/clusters/cassandra-shared.js'
+import { allocationPerOp } from './allocation.js'
 import { drive } from './closed-loop.js'
 import type { Op, Segment } from './closed-loop.js'
 import { median, ratio, round, roundOrder, summarizeLatencies } from './stats.js'
@@ -23,19 +25,27 @@ export interface CassandraBenchOptions {
   readonly writeRatio: number
   readonly pausedMS: number
   readonly speculativeMS: number
+  /** How long each client runs under the sampling heap profiler (bytes allocated per operation). */
+  readonly allocationMS: number
 }
 
 export const DEFAULT_CASSANDRA_BENCH_OPTIONS: CassandraBenchOptions = Object.freeze({
-  rounds: 4,
+  rounds: 6,
   durationMS: 3_000,
   concurrency: 16,
   rows: 500,
   writeRatio: 0.2,
   pausedMS: 5_000,
   speculativeMS: 50,
+  allocationMS: 2_000,
 })
 
-const QUICK: Partial<CassandraBenchOptions> = { rounds: 2, durationMS: 1_500, pausedMS: 2_500 }
+const QUICK: Partial<CassandraBenchOptions> = {
+  rounds: 2,
+  durationMS: 1_500,
+  pausedMS: 2_500,
+  allocationMS: 1_000,
+}
 
 type Mode = 'raw' | 'replicakit'
 
@@ -112,6 +122,15 @@ export async function runCassandraBench(
     }
     const throughput = median(rounds.map((s) => ratio(s.replicakit.opsPerSec, s.raw.opsPerSec)))
     const cpu = median(rounds.map((s) => ratio(s.replicakit.cpuUSPerOp, s.raw.cpuUSPerOp)))
+    const allocation: Record<string, unknown> = {}
+    for (const mode of ['raw', 'replicakit'] as const) {
+      allocation[mode] = await allocationPerOp(ops[mode], {
+        ...options,
+        durationMS: options.allocationMS,
+        seed: 50,
+      })
+    }
+    log(`allocated per operation: ${JSON.stringify(allocation)}`)
 
     let paused: Record<string, unknown> = { skipped: shared.noControlReason ?? null }
     if (ring !== undefined) {
@@ -153,6 +172,7 @@ export async function runCassandraBench(
         cpuPerOp: round(cpu, 3),
         targets: { throughput: '>= 0.97', cpuPerOp: '<= 1.10' },
       },
+      allocatedPerOp: allocation,
       rounds: rounds.map((s) => ({
         rawOpsPerSec: Math.round(s.raw.opsPerSec),
         replicakitOpsPerSec: Math.round(s.replicakit.opsPerSec),
