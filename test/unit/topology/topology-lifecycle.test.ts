@@ -95,16 +95,23 @@ describe('Topology.start', () => {
   })
 
   it('emits a heartbeatStarted for every probe, before its outcome', async () => {
-    const { clock, topology, events } = setup((address, n) =>
+    const { clock, topology, events, calls } = setup((address, n) =>
       n === 1 ? primaryAB(address) : { error: new Error('gone') },
     )
     const started: string[] = []
     topology.on('heartbeatStarted', (e) => started.push(e.address))
     topology.start()
-    await clock.flush()
-    expect(started.sort()).toEqual(HOSTS)
+    await clock.advanceAsync(10_000)
+    // a, then b (found through a), at 0; both at 10 000, failing, and both again at once.
+    expect(started).toEqual(calls.map((c) => c.address))
+    expect(started).toHaveLength(6)
     const beats = events.filter((e) => e.startsWith('heartbeat'))
-    expect(beats.slice(0, 2)).toEqual(['heartbeatStarted', 'heartbeatSucceeded'])
+    expect(beats).toEqual(
+      Array.from({ length: 6 }, (_, i) => [
+        'heartbeatStarted',
+        i < 2 ? 'heartbeatSucceeded' : 'heartbeatFailed',
+      ]).flat(),
+    )
     await topology.close()
   })
 })
