@@ -9,6 +9,8 @@
 //   npm run test:mutation -- retry --mutate src/retry/call-scope.ts   anything after the targets goes to Stryker
 //   npm run test:mutation -- --report             print the tables of the last runs, run nothing
 //   npm run test:mutation -- retry --survivors    also list the surviving mutants
+//   npm run test:mutation -- topology --by-file --force   one Stryker run per file of the target, merged
+//   npm run test:mutation -- topology --merge     merge the per-file reports already there, run nothing
 //
 // Reports: reports/mutation/<target>/index.html and report.json (git-ignored), reused by the next
 // run of the same target (incremental mode: only mutants whose code or covering tests changed run;
@@ -16,9 +18,13 @@
 // REPLICAKIT_MUTATION_OUT=<folder> writes a run elsewhere (e.g. a --mutate of survivors' lines);
 // REPLICAKIT_MUTATION_EXCLUDE=<globs> leaves test files out; REPLICAKIT_MUTATION_CONCURRENCY=<n>;
 // REPLICAKIT_MUTATION_TMP=<folder> gives the run its own temp folder (two runs at once).
+// --by-file runs each file of a target alone into reports/mutation/<target>-<file>/ and merges
+// those reports into reports/mutation/<target>/report.json: a file can then be measured again by
+// itself after its tests change (a big target takes over an hour on two cores), in parallel with
+// other files (give each its own REPLICAKIT_MUTATION_TMP), and --merge puts the latest together.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { basename, join, relative, resolve } from 'node:path'
 import { TARGETS } from './mutation-stryker.config.mjs'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -31,6 +37,8 @@ while (args.length > 0 && (args[0] === 'core' || Object.hasOwn(TARGETS, args[0])
 }
 const reportOnly = takeFlag('--report')
 const showSurvivors = takeFlag('--survivors')
+const byFile = takeFlag('--by-file')
+const mergeOnly = takeFlag('--merge')
 if (targets.length === 0) targets.push(...CORE)
 
 let failed = false
@@ -45,18 +53,32 @@ if (!reportOnly) {
   mkdirSync(tmp, { recursive: true })
   const link = join(tmp, 'shared')
   if (!existsSync(link)) symlinkSync(resolve(ROOT, '..', 'shared'), link)
-  for (const target of targets) {
-    const started = Date.now()
-    console.log(`\n=== mutation: ${target}`)
-    const result = spawnSync(
-      join(ROOT, 'node_modules', '.bin', 'stryker'),
-      ['run', 'scripts/mutation-stryker.config.mjs', ...args],
-      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, REPLICAKIT_MUTATION_TARGET: target } },
-    )
-    console.log(`=== ${target}: ${((Date.now() - started) / 60_000).toFixed(1)} min`)
-    if (result.status !== 0) failed = true
+  for (const target of mergeOnly ? [] : targets) {
+    const runs = byFile
+      ? filesOf(TARGETS[target]).map((file) => ({
+          label: `${target}: ${file}`,
+          extra: ['--mutate', file],
+          env: { REPLICAKIT_MUTATION_OUT: fileReportDir(target, file) },
+        }))
+      : [{ label: target, extra: [], env: {} }]
+    for (const run of runs) {
+      const started = Date.now()
+      console.log(`\n=== mutation: ${run.label}`)
+      const result = spawnSync(
+        join(ROOT, 'node_modules', '.bin', 'stryker'),
+        ['run', 'scripts/mutation-stryker.config.mjs', ...args, ...run.extra],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          env: { ...process.env, REPLICAKIT_MUTATION_TARGET: target, ...run.env },
+        },
+      )
+      console.log(`=== ${run.label}: ${((Date.now() - started) / 60_000).toFixed(1)} min`)
+      if (result.status !== 0) failed = true
+    }
   }
 }
+if (byFile || mergeOnly) for (const target of targets) mergeFileReports(target)
 
 const rows = []
 for (const target of targets) {
@@ -87,6 +109,53 @@ if (rows.length > 0) {
   for (const line of rows) console.log(line)
 }
 process.exit(failed ? 1 : 0)
+
+/** The files a target's patterns name: a pattern of every `.ts` file under a folder lists them. */
+function filesOf(patterns) {
+  const files = []
+  for (const pattern of patterns) {
+    if (!pattern.endsWith('/**/*.ts')) {
+      files.push(pattern)
+      continue
+    }
+    const dir = pattern.slice(0, -'/**/*.ts'.length)
+    for (const entry of readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts')) {
+        files.push(relative(ROOT, join(entry.parentPath, entry.name)))
+      }
+    }
+  }
+  return files.sort()
+}
+
+/** Where --by-file writes the report of one file: reports/mutation/<target>-<file name>. */
+function fileReportDir(target, file) {
+  return join('reports', 'mutation', `${target}-${basename(file, '.ts')}`)
+}
+
+/**
+ * Puts the per-file reports of `target` together in reports/mutation/<target>/report.json: each
+ * file of the target from its own report, or else from the target's last whole run.
+ */
+function mergeFileReports(target) {
+  const out = join(ROOT, 'reports', 'mutation', target, 'report.json')
+  const merged = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : undefined
+  const files = { ...merged?.files }
+  let base = merged
+  for (const file of filesOf(TARGETS[target])) {
+    const report = join(ROOT, fileReportDir(target, file), 'report.json')
+    if (!existsSync(report)) continue
+    const one = JSON.parse(readFileSync(report, 'utf8'))
+    base ??= one
+    if (one.files[file] !== undefined) {
+      files[file] = one.files[file]
+      console.log(`merged ${relative(ROOT, report)}`)
+    }
+  }
+  if (base === undefined) return
+  mkdirSync(join(ROOT, 'reports', 'mutation', target), { recursive: true })
+  writeFileSync(out, JSON.stringify({ ...base, files }))
+}
 
 function takeFlag(flag) {
   const at = args.indexOf(flag)
