@@ -23,7 +23,14 @@
 // itself after its tests change (a big target takes over an hour on two cores), in parallel with
 // other files (give each its own REPLICAKIT_MUTATION_TMP), and --merge puts the latest together.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { basename, join, relative, resolve } from 'node:path'
 import { TARGETS } from './mutation-stryker.config.mjs'
 
