@@ -40,6 +40,20 @@ describe('createNodeDescription', () => {
     expect(Object.isFrozen(nd)).toBe(true)
   })
 
+  it('carries the backend facts (details) and warnings the probe gives', () => {
+    const nd = createNodeDescription(
+      'a:1',
+      {
+        type: NodeType.Secondary,
+        details: { version: '10.11.6', read_only: true },
+        warnings: ['the application user can bypass read_only'],
+      },
+      at,
+    )
+    expect(nd.details).toEqual({ version: '10.11.6', read_only: true })
+    expect(nd.warnings).toEqual(['the application user can bypass read_only'])
+  })
+
   it('keeps a state the probe gives', () => {
     const nd = createNodeDescription('a:1', { type: NodeType.Other, state: NodeState.Rollback }, at)
     expect(nd.state).toBe(NodeState.Rollback)
@@ -199,6 +213,7 @@ describe('nodeDescriptionEquals, field by field', () => {
     maxWireVersion: 21,
     logicalSessionTimeoutMinutes: 30,
     topologyVersion: { processId: 'p', counter: 1 },
+    warnings: ['the application user can bypass read_only'],
   }
   const a = createNodeDescription('a:1', base, at)
 
@@ -222,10 +237,27 @@ describe('nodeDescriptionEquals, field by field', () => {
     ['logicalSessionTimeoutMinutes', { logicalSessionTimeoutMinutes: 10 }],
     ['topologyVersion counter', { topologyVersion: { processId: 'p', counter: 2 } }],
     ['topologyVersion processId', { topologyVersion: { processId: 'q', counter: 1 } }],
+    ['a host added', { hosts: ['a:1', 'b:1', 'c:1'] }],
+    ['a passive added', { passives: ['c:1'] }],
+    ['an arbiter added', { arbiters: ['c:1'] }],
+    ['a tag added', { tags: { dc: 'x' } }],
+    ['a warning reworded', { warnings: ['read_only is off'] }],
+    ['a warning added', { warnings: [...base.warnings, 'read_only is off'] }],
   ])('sees a change of %s, in either direction', (_field, change) => {
     const b = createNodeDescription('a:1', { ...base, ...change }, at)
     expect(nodeDescriptionEquals(a, b)).toBe(false)
     expect(nodeDescriptionEquals(b, a)).toBe(false)
+  })
+
+  it('sees an error appear or go while the type and state stay (a PossiblePrimary guess)', () => {
+    const error = new NetworkError('refused', { code: ErrorCode.NetworkError })
+    const guess = createUnknownNodeDescription('b:1', null, { type: NodeType.PossiblePrimary })
+    const failedGuess = createUnknownNodeDescription('b:1', error, {
+      type: NodeType.PossiblePrimary,
+    })
+    expect([guess.state, failedGuess.state]).toEqual([NodeState.Unknown, NodeState.Unknown])
+    expect(nodeDescriptionEquals(guess, failedGuess)).toBe(false)
+    expect(nodeDescriptionEquals(failedGuess, guess)).toBe(false)
   })
 
   it('tells two nodes apart that give the same reply', () => {
