@@ -42,6 +42,22 @@ function setup(step: (n: number) => ProbeStep, overrides: Partial<MonitorOptions
   return { clock, monitor, times: () => callsTo('a:1'), calls, failures, successes }
 }
 
+/** A monitor of `a:1` on `clock` with `probe`, a 10 s heartbeat and a 2 s probe timeout; `rest` adds the callbacks. */
+function monitorOf(
+  clock: FakeClock,
+  probe: ProbeFunction,
+  rest: Omit<MonitorOptions, 'address' | 'clock' | 'probe' | 'heartbeatFrequencyMS' | 'timeoutMS'>,
+): Monitor {
+  return new Monitor({
+    address: 'a:1',
+    clock,
+    probe,
+    heartbeatFrequencyMS: 10_000,
+    timeoutMS: 2_000,
+    ...rest,
+  })
+}
+
 async function startAndSettle(clock: FakeClock, monitor: Monitor): Promise<void> {
   monitor.start()
   await clock.flush()
@@ -312,12 +328,7 @@ describe('Monitor: start, close and probes that ignore their signal', () => {
     const clock = createFakeClock()
     const { probe, calls } = manualProbe()
     const failures: ReplicaKitError[] = []
-    const monitor = new Monitor({
-      address: 'a:1',
-      clock,
-      probe,
-      heartbeatFrequencyMS: 10_000,
-      timeoutMS: 2_000,
+    const monitor = monitorOf(clock, probe, {
       isKnown: () => false,
       onStarted: () => undefined,
       onSucceeded: () => undefined,
@@ -341,12 +352,7 @@ describe('Monitor: start, close and probes that ignore their signal', () => {
     const clock = createFakeClock()
     const { probe, calls } = manualProbe()
     const successes: number[] = []
-    const monitor = new Monitor({
-      address: 'a:1',
-      clock,
-      probe,
-      heartbeatFrequencyMS: 10_000,
-      timeoutMS: 2_000,
+    const monitor = monitorOf(clock, probe, {
       isKnown: () => true, // so the timed-out probe is followed at once by the next
       onStarted: () => undefined,
       onSucceeded: () => successes.push(clock.monotonicMS()),
@@ -382,12 +388,7 @@ describe('Monitor: start, close and probes that ignore their signal', () => {
         if (closing) afterClose.push(what)
         else reportedBeforeClose++
       }
-      const monitor = new Monitor({
-        address: 'a:1',
-        clock,
-        probe,
-        heartbeatFrequencyMS: 10_000,
-        timeoutMS: 2_000,
+      const monitor = monitorOf(clock, probe, {
         isKnown: () => true,
         onStarted: () => undefined,
         onSucceeded: () => {

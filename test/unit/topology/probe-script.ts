@@ -1,6 +1,10 @@
+import type { TopologyEvents } from '../../../src/events/events.js'
 import type { ProbeFunction } from '../../../src/topology/monitor.js'
 import type { ProbeResult } from '../../../src/topology/node-description.js'
 import { sleep } from '../../../src/util/abort.js'
+import { Topology } from '../../../src/topology/topology.js'
+import type { TopologyOptions } from '../../../src/topology/topology.js'
+import { createFakeClock } from '../../fixtures/fake-clock.js'
 import type { FakeClock } from '../../fixtures/fake-clock.js'
 
 /** What one scripted probe call does. */
@@ -48,4 +52,42 @@ export function scriptedProbe(
   const callsTo = (address: string): number[] =>
     calls.filter((c) => c.address === address).map((c) => c.atMS)
   return { probe, calls, callsTo }
+}
+
+/**
+ * A topology on a fake clock whose probe answers by `step(address, n)` (see {@link scriptedProbe}),
+ * recording every event in order: `events` with their payloads, `names()` the names alone.
+ */
+export function scriptedTopology(
+  step: (address: string, n: number) => ProbeStep,
+  options: TopologyOptions = {},
+  seeds = ['a:3306'],
+) {
+  const clock = createFakeClock()
+  const scripted = scriptedProbe(clock, step)
+  const topology = new Topology({
+    seeds,
+    clock,
+    probe: scripted.probe,
+    options: { heartbeatFrequencyMS: 10_000, connectTimeoutMS: 1_000, ...options },
+  })
+  const events: { name: keyof TopologyEvents; event: TopologyEvents[keyof TopologyEvents] }[] = []
+  const eventNames: (keyof TopologyEvents)[] = [
+    'topologyOpened',
+    'topologyClosed',
+    'topologyChanged',
+    'nodeOpened',
+    'nodeClosed',
+    'nodeChanged',
+    'primaryChanged',
+    'splitBrainDetected',
+    'heartbeatStarted',
+    'heartbeatSucceeded',
+    'heartbeatFailed',
+  ]
+  for (const name of eventNames) topology.on(name, (event) => events.push({ name, event }))
+  const named = <K extends keyof TopologyEvents>(name: K): TopologyEvents[K][] =>
+    events.filter((e) => e.name === name).map((e) => e.event as TopologyEvents[K])
+  const names = (): (keyof TopologyEvents)[] => events.map((e) => e.name)
+  return { clock, topology, events, named, names, ...scripted }
 }

@@ -7,9 +7,8 @@ import { NodeType } from '../../../src/topology/node-description.js'
 import type { ProbeResult } from '../../../src/topology/node-description.js'
 import { TopologyType } from '../../../src/topology/topology-description.js'
 import { Topology } from '../../../src/topology/topology.js'
-import type { TopologyOptions } from '../../../src/topology/topology.js'
 import { createFakeClock } from '../../fixtures/fake-clock.js'
-import { scriptedProbe } from './probe-script.js'
+import { scriptedTopology } from './probe-script.js'
 import type { ProbeStep } from './probe-script.js'
 
 /** Start, close, what happens before start and after close, and the waiters of the selection loop. */
@@ -26,37 +25,7 @@ const notPrimary = (): NodeStateError =>
     labels: [ErrorLabel.NodeStateChange],
   })
 
-/** A topology on a fake clock whose probe answers by `step`, recording every event in order. */
-function setup(
-  step: (address: string, n: number) => ProbeStep,
-  options: TopologyOptions = {},
-  seeds = ['a:3306'],
-) {
-  const clock = createFakeClock()
-  const scripted = scriptedProbe(clock, step)
-  const topology = new Topology({
-    seeds,
-    clock,
-    probe: scripted.probe,
-    options: { heartbeatFrequencyMS: 10_000, connectTimeoutMS: 1_000, ...options },
-  })
-  const events: (keyof TopologyEvents)[] = []
-  const names: (keyof TopologyEvents)[] = [
-    'topologyOpened',
-    'topologyClosed',
-    'topologyChanged',
-    'nodeOpened',
-    'nodeClosed',
-    'nodeChanged',
-    'primaryChanged',
-    'splitBrainDetected',
-    'heartbeatStarted',
-    'heartbeatSucceeded',
-    'heartbeatFailed',
-  ]
-  for (const name of names) topology.on(name, () => events.push(name))
-  return { clock, topology, events, ...scripted }
-}
+const setup = scriptedTopology
 
 /** Whether `promise` has settled once pending callbacks ran (time does not move). */
 async function settledNow(promise: Promise<unknown>, clock: { flush(): Promise<void> }) {
@@ -71,31 +40,31 @@ async function settledNow(promise: Promise<unknown>, clock: { flush(): Promise<v
 
 describe('Topology.start', () => {
   it('is idempotent: a second start opens nothing again and probes nothing more', async () => {
-    const { clock, topology, events, callsTo } = setup(primaryAB)
+    const { clock, topology, names, callsTo } = setup(primaryAB)
     topology.start()
     await clock.advanceAsync(100)
-    const before = events.length
+    const before = names().length
     topology.start()
     await clock.advanceAsync(9_899)
-    expect(events.slice(before)).toEqual([])
+    expect(names().slice(before)).toEqual([])
     expect(callsTo('a:3306')).toEqual([0])
     await clock.advanceAsync(1)
     expect(callsTo('a:3306')).toEqual([0, 10_000])
-    expect(events.filter((e) => e === 'topologyOpened')).toHaveLength(1)
+    expect(names().filter((e) => e === 'topologyOpened')).toHaveLength(1)
     await topology.close()
   })
 
   it('does nothing after close: no event, no probe', async () => {
-    const { clock, topology, events, calls } = setup(primaryAB)
+    const { clock, topology, names, calls } = setup(primaryAB)
     await topology.close()
     topology.start()
     await clock.advanceAsync(60_000)
-    expect(events).toEqual([])
+    expect(names()).toEqual([])
     expect(calls).toHaveLength(0)
   })
 
   it('emits a heartbeatStarted for every probe, before its outcome', async () => {
-    const { clock, topology, events, calls } = setup((address, n) =>
+    const { clock, topology, names, calls } = setup((address, n) =>
       n === 1 ? primaryAB(address) : { error: new Error('gone') },
     )
     const started: string[] = []
@@ -105,7 +74,7 @@ describe('Topology.start', () => {
     // a, then b (found through a), at 0; both at 10 000, failing, and both again at once.
     expect(started).toEqual(calls.map((c) => c.address))
     expect(started).toHaveLength(6)
-    const beats = events.filter((e) => e.startsWith('heartbeat'))
+    const beats = names().filter((e) => e.startsWith('heartbeat'))
     expect(beats).toEqual(
       Array.from({ length: 6 }, (_, i) => [
         'heartbeatStarted',
@@ -132,11 +101,11 @@ describe('Topology before start', () => {
 
 describe('Topology.close', () => {
   it('of a topology never started emits nothing, and afterwards nothing changes it', async () => {
-    const { clock, topology, events } = setup(primaryAB)
+    const { clock, topology, names } = setup(primaryAB)
     const fed = topology.description
     await topology.close()
     expect(topology.isClosed).toBe(true)
-    expect(events).toEqual([])
+    expect(names()).toEqual([])
     // Nothing fed after close is taken, and nothing is reported as changed.
     expect(topology.markNodeUnknown('a:3306', notPrimary())).toBe(false)
     topology.applyProbeOutcome('a:3306', asPrimary)
@@ -146,9 +115,9 @@ describe('Topology.close', () => {
     )
     expect(topology.description).toBe(fed)
     expect(topology.nodeGeneration('a:3306')).toBe(0)
-    expect(events).toEqual([])
+    expect(names()).toEqual([])
     await clock.advanceAsync(60_000)
-    expect(events).toEqual([])
+    expect(names()).toEqual([])
   })
 
   it('leaves a description without nodes and without conflicting primaries', async () => {

@@ -1,53 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode, ErrorLabel } from '../../../src/errors/error-codes.js'
 import { NetworkError, NodeStateError, OperationError } from '../../../src/errors/errors.js'
-import type { TopologyEvents } from '../../../src/events/events.js'
 import { NodeType } from '../../../src/topology/node-description.js'
 import type { ProbeResult } from '../../../src/topology/node-description.js'
 import { TopologyType } from '../../../src/topology/topology-description.js'
 import { Topology } from '../../../src/topology/topology.js'
-import type { TopologyOptions } from '../../../src/topology/topology.js'
-import { createFakeClock } from '../../fixtures/fake-clock.js'
-import { scriptedProbe } from './probe-script.js'
+import { scriptedTopology } from './probe-script.js'
 import type { ProbeStep } from './probe-script.js'
 
 const HOSTS = ['a:3306', 'b:3306']
 const asPrimary: ProbeResult = { type: NodeType.Primary, setName: 'rs', hosts: HOSTS }
 const asSecondary: ProbeResult = { type: NodeType.Secondary, setName: 'rs', hosts: HOSTS }
 
-/** A topology whose probe answers by `step(address, n)`, recording every event by name. */
-function setup(
-  step: (address: string, n: number) => ProbeStep,
-  options: TopologyOptions = {},
-  seeds = ['a:3306'],
-) {
-  const clock = createFakeClock()
-  const scripted = scriptedProbe(clock, step)
-  const topology = new Topology({
-    seeds,
-    clock,
-    probe: scripted.probe,
-    options: { heartbeatFrequencyMS: 10_000, connectTimeoutMS: 1_000, ...options },
-  })
-  const events: { name: keyof TopologyEvents; event: TopologyEvents[keyof TopologyEvents] }[] = []
-  const names: (keyof TopologyEvents)[] = [
-    'topologyOpened',
-    'topologyClosed',
-    'topologyChanged',
-    'nodeOpened',
-    'nodeClosed',
-    'nodeChanged',
-    'primaryChanged',
-    'splitBrainDetected',
-    'heartbeatStarted',
-    'heartbeatSucceeded',
-    'heartbeatFailed',
-  ]
-  for (const name of names) topology.on(name, (event) => events.push({ name, event }))
-  const named = <K extends keyof TopologyEvents>(name: K): TopologyEvents[K][] =>
-    events.filter((e) => e.name === name).map((e) => e.event as TopologyEvents[K])
-  return { clock, topology, events, named, ...scripted }
-}
+const setup = scriptedTopology
 
 const primaryAB = (address: string): ProbeStep => ({
   result: address === 'a:3306' ? asPrimary : asSecondary,
