@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import type cassandra from 'cassandra-driver'
 import {
@@ -446,15 +447,31 @@ export class CassandraRing {
   async #createKeyspace(): Promise<void> {
     const client = await this.createClient()
     try {
-      await client.execute(
-        `CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ${this.#spec.replication}`,
-      )
-      for (const cql of this.#spec.setupCql) await client.execute(cql)
+      const cql = `CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = ${this.#spec.replication}`
+      // Every node serves CQL and the driver sees every host up, yet the coordinator may not have
+      // learned every data center from gossip yet: it then refuses the replication map naming one
+      // ("Unrecognized strategy option {dc2}", seen once in a fresh-clone CI run). Ask again.
+      const untilMS = performance.now() + KEYSPACE_GOSSIP_WAIT_MS
+      for (;;) {
+        try {
+          await client.execute(cql)
+          break
+        } catch (error: unknown) {
+          const unknownDc =
+            error instanceof Error && /Unrecognized strategy option/.test(error.message)
+          if (!unknownDc || performance.now() > untilMS) throw error
+          await sleep(500)
+        }
+      }
+      for (const setup of this.#spec.setupCql) await client.execute(setup)
     } finally {
       await client.shutdown()
     }
   }
 }
+
+/** How long the keyspace's creation waits for its coordinator to learn every data center by gossip. */
+const KEYSPACE_GOSSIP_WAIT_MS = 60_000
 
 /**
  * Starts the four-node ring (or the ring of `spec`) under its lock (resolving the jars first when
