@@ -33,7 +33,7 @@ import {
 import type { DriverSecurity } from './cassandra-driver-setup.js'
 import { mapCassandraError } from './cassandra-errors.js'
 import type { CassandraConnection } from './cassandra-handle.js'
-import { createCassandraHandle } from './cassandra-handle.js'
+import { CassandraHandle } from './cassandra-handle.js'
 import { CassandraRingView } from './cassandra-ring-view.js'
 import { profileName, routeSteps } from './cassandra-routing.js'
 import type { RouteStep, RoutingSettings } from './cassandra-routing.js'
@@ -139,7 +139,7 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
     const strategy = (meta as { strategyOptions?: Record<string, unknown> } | undefined)
       ?.strategyOptions
     const plan = this.#plan(target.intent, connected, strategy)
-    return createCassandraHandle({
+    return new CassandraHandle({
       shared: connected.shared,
       intent: target.intent,
       levels: plan.levels,
@@ -233,6 +233,9 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       this.#security,
       localDataCenter,
       dataCenters,
+      (host, roundTripMS) => {
+        this.#view?.noteRoundTrip(host, roundTripMS)
+      },
     )
     try {
       await client.connect()
@@ -247,7 +250,6 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
       })
     }
     this.#view?.attach(client)
-    const clock = this.#context.clock
     return {
       client,
       profiles,
@@ -260,13 +262,9 @@ export class CassandraAdapter implements Adapter<CassandraConnection> {
         client,
         socketTimeoutMS: options.socketTimeoutMS,
         mapError: (error) => this.toError(error),
-        onAnswered: (host, ms) => {
-          this.#view?.noteRoundTrip(host, ms)
-        },
         onFailover: (event) => {
           this.#sink?.dataCenterFailover?.(event)
         },
-        nowMS: () => clock.monotonicMS(),
       },
     }
   }

@@ -34,6 +34,43 @@ export class NeverRetryPolicy extends policies.retry.RetryPolicy {
   }
 }
 
+/**
+ * The driver's `RequestTracker` class: the driver takes only its instances (`instanceof`), while its
+ * typings declare it as an interface, so the class is reached at run time.
+ */
+const RequestTrackerBase = (
+  cassandra.tracker as unknown as { RequestTracker: new () => cassandra.tracker.RequestTracker }
+).RequestTracker
+
+/**
+ * The driver's request tracker, used for one thing: each statement's round trip to the host that
+ * answered it (the driver times every request on its host anyway), reported to `onRoundTrip` in
+ * ms. The ring view takes round trips from here, so calls are timed without a reaction of ours.
+ */
+export class RoundTripTracker
+  extends RequestTrackerBase
+  implements cassandra.tracker.RequestTracker
+{
+  readonly #onRoundTrip: (host: cassandra.Host, roundTripMS: number) => void
+
+  constructor(onRoundTrip: (host: cassandra.Host, roundTripMS: number) => void) {
+    super()
+    this.#onRoundTrip = onRoundTrip
+  }
+
+  override onSuccess(
+    host: cassandra.Host,
+    _query: string | { query: string; params?: unknown }[],
+    _parameters: unknown[] | Record<string, unknown> | null,
+    _executionOptions: cassandra.ExecutionOptions,
+    _requestLength: number,
+    _responseLength: number,
+    latency: number[],
+  ): void {
+    this.#onRoundTrip(host, (latency[0] ?? 0) * 1000 + (latency[1] ?? 0) / 1e6)
+  }
+}
+
 /** A load-balancing policy that opens no pool: the discovery client uses its control connection only. */
 class ControlOnlyPolicy extends policies.loadBalancing.RoundRobinPolicy {
   override getDistance(): cassandra.types.distance {
@@ -165,13 +202,15 @@ export interface DriverClient {
 
 /**
  * The application's driver client: one execution profile per data center (token-aware, that data
- * center local), the local one also the default, and speculative execution when asked for.
+ * center local), the local one also the default, speculative execution when asked for, and a
+ * {@link RoundTripTracker} reporting to `onRoundTrip`.
  */
 export function createDriverClient(
   options: ResolvedOptions,
   security: DriverSecurity,
   localDataCenter: string,
   dataCenters: readonly string[],
+  onRoundTrip: (host: cassandra.Host, roundTripMS: number) => void,
 ): DriverClient {
   const base = baseDriverOptions(options, security)
   const retry = base.policies?.retry
@@ -196,6 +235,7 @@ export function createDriverClient(
     localDataCenter,
     ...(options.appName === undefined ? {} : { applicationName: options.appName }),
     profiles: [...profiles.values()],
+    requestTracker: new RoundTripTracker(onRoundTrip),
     policies: {
       ...base.policies,
       loadBalancing: new policies.loadBalancing.DefaultLoadBalancingPolicy({

@@ -71,9 +71,7 @@ export interface HandleShared {
   /** `socketTimeoutMS` (0 = none): a statement's bound when the call has no deadline. */
   readonly socketTimeoutMS: number
   readonly mapError: (error: unknown) => ReplicaKitError
-  readonly onAnswered: (queriedHost: string, durationMS: number) => void
   readonly onFailover: (event: DataCenterFailoverEvent) => void
-  readonly nowMS: () => number
 }
 
 /** What one call's handle needs from the adapter. */
@@ -102,42 +100,68 @@ function boundMS(context: HandleContext): number | undefined {
 
 type Run = (options: cassandra.QueryOptions) => Promise<cassandra.types.ResultSet>
 
-/** Makes the handle of one attempt. */
-export function createCassandraHandle(context: HandleContext): CassandraConnection {
-  const first = context.steps[0]
-  const consistency = context.levels.levels[0] ?? 'LOCAL_ONE'
-  const { client } = context.shared
-  return Object.freeze({
-    execute: (query: string, params?: CqlParams, options?: cassandra.QueryOptions) =>
-      runStatement(context, options, (o) => client.execute(query, params, o)),
-    batch: (
-      queries: (string | { query: string; params?: CqlParams })[],
-      options?: cassandra.QueryOptions,
-    ) => runStatement(context, options, (o) => client.batch(queries, o)),
-    stream: (query: string, params?: CqlParams, options?: cassandra.QueryOptions) =>
-      client.stream(query, params, onceOptions(context, options)),
-    eachRow: (
-      query: string,
-      params: CqlParams,
-      options: cassandra.QueryOptions | undefined,
-      onRow: (index: number, row: cassandra.types.Row) => void,
-    ) =>
-      new Promise<cassandra.types.ResultSet>((resolve, reject) => {
-        client.eachRow(
-          query,
-          params ?? [],
-          onceOptions(context, options),
-          onRow,
-          (error: Error | null | undefined, result: cassandra.types.ResultSet) => {
-            if (error === null || error === undefined) resolve(result)
-            else reject(error)
-          },
-        )
-      }),
-    dataCenter: first?.dc ?? '',
-    consistency,
-    client,
-  })
+/**
+ * The handle of one attempt. Its methods are on the prototype (a handle is made per call: no
+ * closures of its own), so call them on the handle (`conn.execute(…)`), as the driver's own.
+ */
+export class CassandraHandle implements CassandraConnection {
+  readonly dataCenter: string
+  readonly consistency: ConsistencyName
+  readonly client: cassandra.Client
+  readonly #context: HandleContext
+
+  constructor(context: HandleContext) {
+    this.#context = context
+    this.dataCenter = context.steps[0]?.dc ?? ''
+    this.consistency = context.levels.levels[0] ?? 'LOCAL_ONE'
+    this.client = context.shared.client
+  }
+
+  execute(
+    query: string,
+    params?: CqlParams,
+    options?: cassandra.QueryOptions,
+  ): Promise<cassandra.types.ResultSet> {
+    const { client } = this
+    return runStatement(this.#context, options, (o) => client.execute(query, params, o))
+  }
+
+  batch(
+    queries: (string | { query: string; params?: CqlParams })[],
+    options?: cassandra.QueryOptions,
+  ): Promise<cassandra.types.ResultSet> {
+    const { client } = this
+    return runStatement(this.#context, options, (o) => client.batch(queries, o))
+  }
+
+  stream(
+    query: string,
+    params?: CqlParams,
+    options?: cassandra.QueryOptions,
+  ): ReturnType<cassandra.Client['stream']> {
+    return this.client.stream(query, params, onceOptions(this.#context, options))
+  }
+
+  eachRow(
+    query: string,
+    params: CqlParams,
+    options: cassandra.QueryOptions | undefined,
+    onRow: (index: number, row: cassandra.types.Row) => void,
+  ): Promise<cassandra.types.ResultSet> {
+    const once = onceOptions(this.#context, options)
+    return new Promise<cassandra.types.ResultSet>((resolve, reject) => {
+      this.client.eachRow(
+        query,
+        params ?? [],
+        once,
+        onRow,
+        (error: Error | null | undefined, result: cassandra.types.ResultSet) => {
+          if (error === null || error === undefined) resolve(result)
+          else reject(error)
+        },
+      )
+    })
+  }
 }
 
 /** The options of a statement sent once (stream, eachRow): the call's first data center and level. */
@@ -154,13 +178,19 @@ function onceOptions(
   const step = pinned ? undefined : context.steps[0]
   const host = step?.rack === undefined ? undefined : rackHost(context, step.dc, step.rack)
   const profile = step === undefined ? undefined : context.profiles[0]
-  return statementOptions(context, profile, explicit !== undefined ? undefined : required, host, given)
+  return statementOptions(
+    context,
+    profile,
+    explicit !== undefined ? undefined : required,
+    host,
+    given,
+  )
 }
 
 /**
  * Runs one statement: in each allowed data center in turn, at each level the call allows there,
  * until one answers. A statement with one place and one level to try (most: no rack tag, no
- * fallback data center, one level) is sent without the loop's async frame (see docs/benchmarks.md).
+ * fallback data center, one level) is the driver's promise itself (see docs/benchmarks.md).
  */
 function runStatement(
   context: HandleContext,
@@ -181,22 +211,16 @@ function runStatement(
   const tries = pinned ? PINNED : context.steps
   const tryLevels = explicit !== undefined ? CALLERS_LEVEL : context.levels.levels
   const only = tries.length === 1 && tryLevels.length === 1 ? tries[0] : null
-  if (only === null || only?.rack !== undefined) return runSteps(context, given, run, tries, tryLevels)
-  // One try: an error is the statement's error (there is nowhere else to go).
+  if (only === null || only?.rack !== undefined)
+    return runSteps(context, given, run, tries, tryLevels)
+  // One try: the driver's own promise is the statement's (an error is the statement's error: there
+  // is nowhere else to go).
   const profile = only === undefined ? undefined : context.profiles[0]
-  const options = statementOptions(context, profile, tryLevels[0], undefined, given)
-  const { shared } = context
-  const startedMS = shared.nowMS()
-  let sent: Promise<cassandra.types.ResultSet>
   try {
-    sent = run(options)
+    return run(statementOptions(context, profile, tryLevels[0], undefined, given))
   } catch (error: unknown) {
     return rejected(error)
   }
-  return sent.then((result) => {
-    shared.onAnswered(result.info.queriedHost, shared.nowMS() - startedMS)
-    return result
-  })
 }
 
 /** A promise rejected with exactly what was thrown: a sync throw reaches the caller as a rejection. */
@@ -234,10 +258,8 @@ async function runSteps(
     }
     for (const level of tryLevels) {
       const options = statementOptions(context, profile, level, host, given)
-      const startedMS = shared.nowMS()
       try {
         const result = await run(options)
-        shared.onAnswered(result.info.queriedHost, shared.nowMS() - startedMS)
         if (firstFailure !== undefined && step !== undefined && firstFailure.dc !== step.dc) {
           shared.onFailover({
             kind: intent.kind,

@@ -1,7 +1,8 @@
 /**
  * The ring as the driver sees it, pushed into the core: every host becomes a `Peer` node with `dc`
  * and `rack` tags and its version in `details`; host events (`hostAdd`, `hostUp`, `hostDown`,
- * `hostRemove`) update it; round trips come from the calls' own timings (no second probe loop).
+ * `hostRemove`) update it; round trips come from the statements' own timings, as the driver's
+ * request tracker reports them (no second probe loop).
  */
 import type cassandra from 'cassandra-driver'
 import type {
@@ -52,9 +53,8 @@ export class CassandraRingView {
   readonly #sink: TopologySink
   readonly #clock: Clock
   readonly #sampleEveryMS: number
-  /** When each node's last round trip was pushed (monotonic ms). */
-  /** When each coordinator (by the driver's own host string, `ResultSet.info.queriedHost`) was last sampled. */
-  readonly #lastSample = new Map<string, number>()
+  /** When each host's last round trip was pushed (monotonic ms); a host the driver drops goes with it. */
+  readonly #lastSample = new WeakMap<cassandra.Host, number>()
   #client: cassandra.Client | undefined
   readonly #listeners: [string, (host: cassandra.Host) => void][] = []
 
@@ -107,22 +107,20 @@ export class CassandraRingView {
   }
 
   /**
-   * Records one call's duration on the coordinator that answered it: pushed as a round trip at
-   * most once per `sampleEveryMS` per node, so calls do not rebuild the topology each time.
+   * Records one statement's round trip to the host that answered it (the driver's own timing, see
+   * `RoundTripTracker`): pushed at most once per `sampleEveryMS` per node, so calls do not rebuild
+   * the topology each time.
    */
-  noteRoundTrip(queriedHost: string, durationMS: number): void {
-    const client = this.#client
-    if (client === undefined) return
+  noteRoundTrip(host: cassandra.Host, roundTripMS: number): void {
+    if (this.#client === undefined) return
     const now = this.#clock.monotonicMS()
-    // Keyed by the driver's own host string: the address is formatted only when a sample is taken.
-    const last = this.#lastSample.get(queriedHost)
+    // Keyed by the driver's host: the address is formatted only when a sample is taken.
+    const last = this.#lastSample.get(host)
     if (last !== undefined && now - last < this.#sampleEveryMS) return
-    this.#lastSample.set(queriedHost, now)
-    const address = hostAddress({ address: queriedHost })
-    const host = client.hosts.get(queriedHost) as cassandra.Host | undefined
-    if (host === undefined || !host.isUp()) return
-    this.#sink.nodeUpdated(address, describeHost(host, this.#ring()), {
-      roundTripTimeMS: durationMS,
+    this.#lastSample.set(host, now)
+    if (!host.isUp()) return
+    this.#sink.nodeUpdated(hostAddress(host), describeHost(host, this.#ring()), {
+      roundTripTimeMS: roundTripMS,
     })
   }
 

@@ -11,11 +11,7 @@
  * like any network failure; {@link tlsRequiredError} then asks the node for a TLS handshake to tell
  * the two apart.
  */
-import {
-  createSecureContext,
-  type ConnectionOptions,
-  type SecureContext,
-} from 'node:tls'
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls'
 import { inspect } from 'node:util'
 import cassandra from 'cassandra-driver'
 import type { NodeAddress, TlsError, TlsMaterial } from '../../src/adapter.js'

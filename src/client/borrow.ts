@@ -6,6 +6,7 @@ import type { ReplicaKitError } from '../errors/errors.js'
 import type { CallScope } from '../retry/call-scope.js'
 import type { AttemptContext } from '../retry/execute-with-retry.js'
 import type { NodeAddress } from '../topology/node-address.js'
+import { settleAsPromise } from '../util/promise.js'
 
 /** Where a write attempt's causal token lands. @internal */
 export interface WrittenToken {
@@ -89,8 +90,11 @@ export class ConnectionBorrower<Conn> {
    * token into it (replica waits only). A failed borrow never wrote anything: its error carries
    * `NoWritesPerformed`. An error that is not a database error (the caller's own code threw) is
    * rethrown untouched.
+   *
+   * Not an `async` function: a connection lent at once (`acquire` returned it, not a promise) is
+   * handed to `fn` in the same step, and the call waits on `fn`'s promise through one reaction.
    */
-  async run<T>(
+  run<T>(
     target: CallTarget,
     scope: CallScope,
     fn: (conn: Conn) => Promise<T>,
@@ -100,46 +104,74 @@ export class ConnectionBorrower<Conn> {
     const node = target.node
     const running = node === undefined ? undefined : this.#counter(node)
     if (running !== undefined) running.count++
+    // Nothing is sent while a connection is on its way: a call ended now wrote nothing.
+    attempt?.connecting()
+    let acquired: Conn | Promise<Conn>
     try {
-      let conn: Conn
-      // Nothing is sent while a connection is on its way: a call ended now wrote nothing.
-      attempt?.connecting()
-      try {
-        const acquired = this.#adapter.acquire(
-          target,
-          new AcquireRequest(this.#connectBoundMS, scope),
-        )
-        conn = acquired instanceof Promise ? await acquired : acquired
-      } catch (error: unknown) {
-        throw this.toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
-      }
-      const ended = scope.endError
-      if (ended !== undefined) {
-        // The call ended while the connection was on its way: the caller has its error already, so
-        // this (abandoned) attempt must not start `fn`.
-        this.#adapter.release(conn, false)
-        throw ended
-      }
-      attempt?.sending()
-      let destroy = false
-      try {
-        const result = await fn(conn)
-        const replication = this.#adapter.replication
-        if (written !== undefined && replication !== undefined) {
-          written.token = await replication.lastWriteToken(conn)
-        }
-        return result
-      } catch (error: unknown) {
-        const mapped = this.toError(error, node)
-        if (mapped.code === ErrorCode.Internal && !isReplicaKitError(error)) throw error
-        destroy = mapped.code === ErrorCode.NetworkError
-        throw wroteInRead(target, mapped) ?? mapped
-      } finally {
-        this.#adapter.release(conn, destroy)
-      }
-    } finally {
+      acquired = this.#adapter.acquire(target, new AcquireRequest(this.#connectBoundMS, scope))
+    } catch (error: unknown) {
       if (running !== undefined) running.count--
+      return Promise.reject(this.#notLent(error, node))
     }
+    if (!(acquired instanceof Promise)) {
+      return this.#use(acquired, target, scope, fn, written, attempt, running)
+    }
+    return acquired.then(
+      (conn) => this.#use(conn, target, scope, fn, written, attempt, running),
+      (error: unknown) => {
+        if (running !== undefined) running.count--
+        throw this.#notLent(error, node)
+      },
+    )
+  }
+
+  /** Runs `fn` on the lent `conn`, then gives it back (destroyed after a network error). */
+  #use<T>(
+    conn: Conn,
+    target: CallTarget,
+    scope: CallScope,
+    fn: (conn: Conn) => Promise<T>,
+    written: WrittenToken | undefined,
+    attempt: Pick<AttemptContext, 'connecting' | 'sending'> | undefined,
+    running: { count: number } | undefined,
+  ): Promise<T> {
+    const adapter = this.#adapter
+    const ended = scope.endError
+    if (ended !== undefined) {
+      // The call ended while the connection was on its way: the caller has its error already, so
+      // this (abandoned) attempt must not start `fn`.
+      adapter.release(conn, false)
+      if (running !== undefined) running.count--
+      return Promise.reject(ended)
+    }
+    attempt?.sending()
+    let result = settleAsPromise(() => fn(conn))
+    const replication = adapter.replication
+    if (written !== undefined && replication !== undefined) {
+      result = result.then(async (value) => {
+        written.token = await replication.lastWriteToken(conn)
+        return value
+      })
+    }
+    return result.then(
+      (value) => {
+        if (running !== undefined) running.count--
+        adapter.release(conn, false)
+        return value
+      },
+      (error: unknown) => {
+        if (running !== undefined) running.count--
+        const mapped = this.toError(error, target.node)
+        const foreign = mapped.code === ErrorCode.Internal && !isReplicaKitError(error)
+        adapter.release(conn, !foreign && mapped.code === ErrorCode.NetworkError)
+        throw foreign ? error : (wroteInRead(target, mapped) ?? mapped)
+      },
+    )
+  }
+
+  /** A borrow that lent no connection: nothing was written. */
+  #notLent(error: unknown, node: NodeAddress | undefined): ReplicaKitError {
+    return this.toError(error, node).withLabels(ErrorLabel.NoWritesPerformed)
   }
 
   /** The adapter's mapping of `error`; a mapping that itself fails gives an `INTERNAL` error. */

@@ -21,6 +21,7 @@ import type { NodeDescription } from '../topology/node-description.js'
 import type { Topology } from '../topology/topology.js'
 import type { Clock } from '../util/clock.js'
 import { systemClock } from '../util/clock.js'
+import { rejected } from '../util/promise.js'
 import { tlsWarnings } from '../tls/tls-material.js'
 import { assertAdapterShape } from './adapter-shape.js'
 import { ConnectionBorrower } from './borrow.js'
@@ -218,13 +219,15 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    * attempt only when that is safe: the call is marked `idempotent`, or the error proves nothing was
    * written (`NoWritesPerformed`). A write whose outcome is unknown is never run twice.
    */
-  async write<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
-    const call = parseCallOptions(options)
-    const wc = callWriteConcern(this.#options.writeConcern, call)
-    const intent = this.#intents.write(call, wc)
-    const scope = this.#openCall(this.#deadlineMS(call), call.signal)
+  write<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
+    let running: Promise<T>
+    let scope: CallScope
     try {
-      return await executeWithRetry({
+      const call = parseCallOptions(options)
+      const wc = callWriteConcern(this.#options.writeConcern, call)
+      const intent = this.#intents.write(call, wc)
+      scope = this.#openCall(this.#deadlineMS(call), call.signal)
+      running = executeWithRetry({
         kind: 'write',
         idempotent: intent.idempotent,
         policy: this.#policy,
@@ -240,10 +243,9 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      throw this.#explained(closedInstead(scope, error), WRITE_SELECTOR)
-    } finally {
-      this.#closeCall(scope)
+      return rejected(error)
     }
+    return this.#settle(running, scope, undefined)
   }
 
   /**
@@ -251,13 +253,16 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    * call's). Retried on another node when the error allows (`retryReads`). With a `session`, the read
    * sees the session's earlier writes (see {@link Session}).
    */
-  async read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
-    const call = parseCallOptions(options)
-    const intent = this.#intents.read(call)
-    const token = this.#causal === undefined ? null : (call.session?.token ?? null)
-    const scope = this.#openCall(this.#deadlineMS(call), call.signal)
+  read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
+    let running: Promise<T>
+    let scope: CallScope
+    let call: CallOptions
     try {
-      return await executeWithRetry({
+      call = parseCallOptions(options)
+      const intent = this.#intents.read(call)
+      const token = this.#causal === undefined ? null : (call.session?.token ?? null)
+      scope = this.#openCall(this.#deadlineMS(call), call.signal)
+      running = executeWithRetry({
         kind: 'read',
         policy: this.#policy,
         deadlineMS: scope.deadlineMS,
@@ -272,10 +277,28 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      throw this.#explained(closedInstead(scope, error), this.#selection.readSelector(call))
-    } finally {
-      this.#closeCall(scope)
+      return rejected(error)
     }
+    return this.#settle(running, scope, call)
+  }
+
+  /**
+   * Ends the call once `running` settles: stops tracking its scope and explains a failure (`read`:
+   * the read's options, to make its selector from; `undefined` for a write). One reaction, and no
+   * `async` frame, per call (see docs/benchmarks.md).
+   */
+  #settle<T>(running: Promise<T>, scope: CallScope, read: CallOptions | undefined): Promise<T> {
+    return running.then(
+      (value) => {
+        this.#closeCall(scope)
+        return value
+      },
+      (error: unknown) => {
+        this.#closeCall(scope)
+        const selector = read === undefined ? WRITE_SELECTOR : this.#selection.readSelector(read)
+        throw this.#explained(closedInstead(scope, error), selector)
+      },
+    )
   }
 
   /**

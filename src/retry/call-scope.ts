@@ -102,11 +102,12 @@ export class CallScope {
   /**
    * Settles with `promise`, or rejects with the end error as soon as the call ends (at once if it
    * has), so a selection or attempt that ignores the signal cannot hold the call past its deadline.
-   * The abandoned promise's late rejection is handled (dropped) here.
+   * `promise`'s own rejection passes through `onRejected` first, when given (in the same step: no
+   * promise of its own). The abandoned promise's late rejection is handled (dropped) here.
    */
   /* eslint-disable @typescript-eslint/prefer-promise-reject-errors -- settles with exactly what the
      callee gave, so user code's rejections come out unchanged */
-  race<T>(promise: Promise<T>): Promise<T> {
+  race<T>(promise: Promise<T>, onRejected?: (error: unknown) => unknown): Promise<T> {
     if (this.#endError !== undefined) {
       promise.catch(() => undefined)
       return Promise.reject(this.#endError)
@@ -119,8 +120,9 @@ export class CallScope {
           resolve(value)
         },
         (error: unknown) => {
-          if (this.#racing === reject) this.#racing = undefined
-          reject(error)
+          if (this.#racing !== reject) return // the call ended first: already rejected
+          this.#racing = undefined
+          reject(onRejected === undefined ? error : onRejected(error))
         },
       )
     })

@@ -1,4 +1,4 @@
-import pRetry, { AbortError as StopRetrying } from 'p-retry'
+import pRetry from 'p-retry'
 import { isNoWritesPerformed, isUnknownOutcome } from '../errors/classify.js'
 import { ErrorCode, ErrorLabel } from '../errors/error-codes.js'
 import { isReplicaKitError, TimeoutError } from '../errors/errors.js'
@@ -6,6 +6,7 @@ import type { ReplicaKitError } from '../errors/errors.js'
 import type { NodeAddress } from '../topology/node-address.js'
 import { sleep } from '../util/abort.js'
 import type { Clock } from '../util/clock.js'
+import { settleAsPromise } from '../util/promise.js'
 import { fullJitterBackoffMS } from './backoff.js'
 import { CallScope } from './call-scope.js'
 import type { EndReason } from './call-scope.js'
@@ -96,12 +97,12 @@ export interface RetryableCall<T> {
  * or the caller's signal ends the call.
  *
  * p-retry drives it: it counts the attempts (`retries` = `maxRetries`), reports each failure
- * (`onFailedAttempt`: remember the error, tell the client) and asks whether to go on
- * (`shouldRetry`: the error rules of `errors/classify.ts`, then the backoff). Its own delay is off
- * (`minTimeout` 0): it would sleep on the global timers with equal jitter, while ours is full jitter on
- * the injected {@link Clock}, aborted with the call and capped by the deadline, so `shouldRetry`
- * sleeps. What must end the loop at once (the deadline, an abort, a selection failure, the caller's
- * own error) is thrown as p-retry's `AbortError`, which p-retry rethrows unwrapped.
+ * (`onFailedAttempt`: end the call if it must end, else remember the error and tell the client) and
+ * asks whether to go on (`shouldRetry`: the error rules of `errors/classify.ts`, then the backoff).
+ * Its own delay is off (`minTimeout` 0): it would sleep on the global timers with equal jitter, while
+ * ours is full jitter on the injected {@link Clock}, aborted with the call and capped by the deadline,
+ * so `shouldRetry` sleeps. Both callbacks end the call by throwing its final error, which p-retry
+ * passes on: the loop's promise is p-retry's own.
  *
  * - Retries follow {@link isRetryAllowed}: reads on retryable errors if `retryReads`; writes if
  *   `retryWrites` and the call is idempotent or the error proves nothing was written.
@@ -174,20 +175,21 @@ class Attempt implements AttemptContext {
 }
 
 /**
- * A value that is not an `Error`, thrown by the caller's own code: p-retry's `AbortError` takes only
- * errors, so it travels in this box and comes out unboxed.
+ * What ends the call at once, whatever retries are left: a selection failure, the caller's own error
+ * (any value, `Error` or not). It travels to p-retry's `onFailedAttempt` in this box, which throws
+ * `value` unchanged: p-retry would turn a thrown value that is not an `Error` into a `TypeError`.
  */
-class ThrownValue extends Error {
+class EndCall extends Error {
   readonly value: unknown
   constructor(value: unknown) {
-    super('a non-Error value was thrown')
+    super('the call ends with this value')
     this.value = value
   }
 }
 
-/** Ends the loop at once with `value` (p-retry rethrows an `AbortError`'s error unwrapped). */
-function stop(value: unknown): StopRetrying {
-  return new StopRetrying(value instanceof Error ? value : new ThrownValue(value))
+/** An attempt's rejection as the loop sees it: its own database errors as they are, the rest boxed. */
+function boxForeign(error: unknown): unknown {
+  return isReplicaKitError(error) ? error : new EndCall(error)
 }
 
 const NO_NODES: readonly NodeAddress[] = Object.freeze([])
@@ -211,38 +213,39 @@ class RetryLoop<T> {
     this.#scope = scope
   }
 
-  async run(): Promise<T> {
+  /**
+   * p-retry's promise itself: every way the call can fail is thrown, final, from p-retry's
+   * callbacks (`onFailedAttempt` ends the call, `shouldRetry` refuses a retry), so no frame of ours
+   * waits on it (see docs/benchmarks.md).
+   */
+  run(): Promise<T> {
     const early = this.#scope.endReason
-    if (early !== undefined) throw this.#ended(early)
-    try {
-      return await pRetry(this.#input(), {
-        retries: this.#call.policy.maxRetries,
-        // p-retry's own delay is off: shouldRetry sleeps (see above).
-        minTimeout: 0,
-        maxTimeout: 0,
-        factor: 2,
-        randomize: false,
-        maxRetryTime: Number.POSITIVE_INFINITY,
-        shouldConsumeRetry: ALWAYS,
-        onFailedAttempt: this.#onFailedAttempt(),
-        shouldRetry: this.#shouldRetry(),
-      })
-    } catch (error) {
-      throw this.#outcome(error)
-    }
+    if (early !== undefined) return Promise.reject(this.#ended(early))
+    return pRetry(this.#input(), {
+      retries: this.#call.policy.maxRetries,
+      // p-retry's own delay is off: shouldRetry sleeps (see above).
+      minTimeout: 0,
+      maxTimeout: 0,
+      factor: 2,
+      randomize: false,
+      maxRetryTime: Number.POSITIVE_INFINITY,
+      shouldConsumeRetry: ALWAYS,
+      onFailedAttempt: this.#onFailedAttempt(),
+      shouldRetry: this.#shouldRetry(),
+    })
   }
 
   // p-retry's callbacks. Each is returned by a method rather than written inline as a property
   // value: under tsx/esbuild's keepNames a function written as a property value costs a `__name`
-  // helper call (a defineProperty) per call, about a fifth of the loop's CPU on the benchmark.
+  // helper call (a defineProperty) per call.
 
   #input(): (attemptNumber: number) => Promise<T> {
     return (attemptNumber) => this.#attempt(attemptNumber)
   }
 
-  #onFailedAttempt(): (context: { readonly error: Error }) => void {
-    return ({ error }) => {
-      this.#failed(error)
+  #onFailedAttempt(): (context: { readonly error: Error; readonly retriesLeft: number }) => void {
+    return ({ error, retriesLeft }) => {
+      this.#failed(error, retriesLeft)
     }
   }
 
@@ -258,9 +261,11 @@ class RetryLoop<T> {
     this.#attemptInFlight = sending
   }
 
-  /** One attempt: select, then run. */
-  async #attempt(attemptNumber: number): Promise<T> {
-    const call = this.#call
+  /**
+   * One attempt: select, then run. Not an `async` function: a selection made at once (every
+   * driver-routed call, most others) goes straight on to the attempt.
+   */
+  #attempt(attemptNumber: number): Promise<T> {
     const scope = this.#scope
     const ctx = new Attempt(
       attemptNumber,
@@ -268,30 +273,35 @@ class RetryLoop<T> {
       scope,
       this,
     )
-    let node: Target
+    let picked: Target | Promise<Target>
     try {
       scope.throwIfEnded()
-      const picked = call.select(ctx)
-      node = picked === undefined || typeof picked === 'string' ? picked : await scope.race(picked)
+      picked = this.#call.select(ctx)
     } catch (error) {
-      throw stop(this.#selectionFailed(error))
+      return Promise.reject(new EndCall(this.#selectionFailed(error)))
     }
+    if (picked === undefined || typeof picked === 'string') return this.#run(picked, ctx)
+    return scope.race(picked).then(
+      (node) => this.#run(node, ctx),
+      (error: unknown) => {
+        throw new EndCall(this.#selectionFailed(error))
+      },
+    )
+  }
+
+  /** Runs the attempt on `node`, cut off when the call ends (the deadline, an abort). */
+  #run(node: Target, ctx: Attempt): Promise<T> {
     this.#node = node
     this.#attemptsStarted++
     this.#attemptInFlight = true
-    try {
-      // Never start an attempt once the call has ended (a selection that outlived the deadline).
-      scope.throwIfEnded()
-      const result = await scope.race(call.attempt(node, ctx))
-      this.#attemptInFlight = false
-      return result
-    } catch (error) {
-      const reason = scope.endReason
-      if (reason !== undefined) throw stop(this.#ended(reason))
-      this.#attemptInFlight = false
-      if (!isReplicaKitError(error)) throw stop(error)
-      throw error // p-retry: onFailedAttempt, then (retries left) shouldRetry
-    }
+    const scope = this.#scope
+    // Never start an attempt once the call has ended (a selection that outlived the deadline).
+    const ended = scope.endError
+    if (ended !== undefined) return Promise.reject(ended)
+    return scope.race(
+      settleAsPromise(() => this.#call.attempt(node, ctx)),
+      boxForeign,
+    )
   }
 
   /**
@@ -310,20 +320,34 @@ class RetryLoop<T> {
     return this.#errors.length === 0 ? error : this.#failure()
   }
 
-  /** p-retry's `onFailedAttempt`: remember the error and tell the caller (retried or not). */
-  #failed(error: Error): void {
-    if (!isReplicaKitError(error)) return // #attempt lets only ReplicaKitErrors reach p-retry
+  /**
+   * p-retry's `onFailedAttempt`, after every failed attempt: the one place that ends the call when
+   * it must end whatever the error rules say. It throws the value the call ends with (p-retry passes
+   * it on): the boxed value of a selection failure or the caller's own error; the deadline's error
+   * once the call has ended; with no retry left, the error {@link chooseReportedError} picks.
+   * Otherwise it remembers the error and tells the caller, and `shouldRetry` decides.
+   */
+  #failed(error: Error, retriesLeft: number): void {
+    if (error instanceof EndCall) throw error.value
+    const reason = this.#scope.endReason
+    // An attempt that ends with the call counts as in flight: a write's outcome is unknown.
+    if (reason !== undefined) throw this.#ended(reason)
+    this.#attemptInFlight = false
+    if (!isReplicaKitError(error)) throw error // foreign errors come boxed (boxForeign)
     this.#errors.push(error)
     this.#call.onAttemptFailed?.(this.#node ?? error.node, error)
+    if (retriesLeft <= 0) throw this.#failure()
   }
 
   /**
-   * p-retry's `shouldRetry` (called while retries are left): classify the error, then back off
-   * (full jitter, on the clock, never past the deadline) and deprioritise the failed node.
+   * p-retry's `shouldRetry` (called while retries are left): classify the error (not retryable: the
+   * call ends with the reported error), then back off (full jitter, on the clock, never past the
+   * deadline) and deprioritise the failed node.
    */
   async #retryAfter(error: Error, attemptNumber: number): Promise<boolean> {
     const call = this.#call
-    if (!isReplicaKitError(error) || !isRetryAllowed(call, call.policy, error)) return false
+    if (!isReplicaKitError(error)) throw error // never: #failed ends the call on these
+    if (!isRetryAllowed(call, call.policy, error)) throw this.#failure()
     const node = this.#node ?? error.node
     if (node !== undefined && !this.#deprioritized.includes(node)) this.#deprioritized.push(node)
     const scope = this.#scope
@@ -343,17 +367,6 @@ class RetryLoop<T> {
       throw this.#ended(scope.endReason ?? 'aborted')
     }
     return true
-  }
-
-  /**
-   * What the call throws once p-retry gives up: for an attempt's own error (not retryable, or the
-   * retries spent), the error {@link chooseReportedError} picks; anything else (the deadline, a
-   * selection failure, the caller's own error) as it is.
-   */
-  #outcome(error: unknown): unknown {
-    if (error instanceof ThrownValue) return error.value
-    if (this.#errors.at(-1) === error) return this.#failure()
-    return error
   }
 
   #failure(): ReplicaKitError {

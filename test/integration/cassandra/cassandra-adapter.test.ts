@@ -53,6 +53,24 @@ describe('the Cassandra adapter on the ring', () => {
     expect(db.topology().nodes[0]?.details).toMatchObject({ version: '5.0.6' })
   })
 
+  it('takes a node’s round trip from the statements it answers (the driver’s own timing), not a probe', async () => {
+    const fresh = await connect(`${shared.uri}&timeoutMS=20000`)
+    try {
+      const dc2 = (): number | null | undefined =>
+        fresh.topology().nodes.find((n) => n.address === DC2)?.roundTripTimeMS
+      await expect.poll(() => fresh.topology().nodes.length, { timeout: 10_000 }).toBe(4)
+      expect(dc2()).toBeNull() // nothing has gone to dc2 yet
+      const rs = await fresh.read(
+        (c) => c.execute('SELECT v FROM rk_adapter WHERE id = ?', [1], { prepare: true }),
+        { readPreference: 'nearest', readPreferenceTags: [{ dc: 'dc2' }] },
+      )
+      expect(rs.info.queriedHost).toBe(DC2)
+      expect(dc2()).toBeGreaterThan(0)
+    } finally {
+      await fresh.close()
+    }
+  })
+
   it('writes with LOCAL_QUORUM for w=majority and reads primary with LOCAL_QUORUM in dc1', async () => {
     await db.write((c) =>
       c.execute('INSERT INTO rk_adapter (id, v) VALUES (?, ?)', [1, 'one'], { prepare: true }),

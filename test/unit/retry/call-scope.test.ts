@@ -192,4 +192,31 @@ describe('CallScope end state', () => {
     clock.advance(100)
     expect(scope.endReason).toBe('deadline')
   })
+
+  it('race() passes the promise’s own rejection through onRejected, and not one that comes after the end', async () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    const seen: unknown[] = []
+    const mapped = new Error('mapped')
+    const onRejected = (error: unknown): unknown => {
+      seen.push(error)
+      return mapped
+    }
+    await expect(scope.race(Promise.resolve(3), onRejected)).resolves.toBe(3)
+    const failure = new Error('attempt failed')
+    await expect(scope.race(Promise.reject(failure), onRejected)).rejects.toBe(mapped)
+    expect(seen).toEqual([failure])
+    let fail: (error: Error) => void = () => undefined
+    const late = scope.race(
+      new Promise<never>((_, reject) => {
+        fail = reject
+      }),
+      onRejected,
+    )
+    clock.advance(100)
+    await expect(late).rejects.toBe(scope.endError)
+    fail(new Error('too late'))
+    await Promise.resolve()
+    expect(seen).toEqual([failure])
+  })
 })
