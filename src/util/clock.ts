@@ -24,6 +24,33 @@ export interface ClockTimer {
   readonly __clockTimer: true
 }
 
+/** The longest interval Node accepts, ms (2^31 - 1). */
+const LONGEST_INTERVAL_MS = 2 ** 31 - 1
+
+function noop(): void {
+  // nothing: the interval exists only to keep the process alive
+}
+
+/**
+ * One interval timer that never fires usefully: ref'd while any call holds it, the event loop keeps
+ * running; unref'd, it keeps nothing alive. Made once: a busy period costs a `ref()`/`unref()`,
+ * not a timer made and cleared.
+ */
+const keepAlive = {
+  timer: undefined as NodeJS.Timeout | undefined,
+  holds: 0,
+  hold(): void {
+    this.holds++
+    if (this.holds > 1) return
+    this.timer ??= globalThis.setInterval(noop, LONGEST_INTERVAL_MS)
+    this.timer.ref()
+  },
+  release(): void {
+    this.holds--
+    if (this.holds === 0) this.timer?.unref()
+  },
+}
+
 /** The real clock. Timers are `unref`ed so a forgotten one never keeps a process alive. */
 export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
@@ -37,17 +64,11 @@ export const systemClock: Clock = Object.freeze({
     globalThis.clearTimeout(timer as unknown as NodeJS.Timeout)
   },
   hold(): () => void {
-    // A ref'd timer that never fires keeps the event loop running; clearing it lets go.
-    const keepAlive = globalThis.setInterval(noop, LONGEST_INTERVAL_MS)
+    keepAlive.hold()
+    let held = true
     return () => {
-      globalThis.clearInterval(keepAlive)
+      if (held) keepAlive.release()
+      held = false
     }
   },
 })
-
-/** The longest interval Node accepts, ms (2^31 - 1). */
-const LONGEST_INTERVAL_MS = 2 ** 31 - 1
-
-function noop(): void {
-  // nothing: the interval exists only to keep the process alive
-}
