@@ -740,6 +740,62 @@ describe('executeWithRetry: outcome labels when the deadline ends the call', () 
   })
 })
 
+describe('executeWithRetry: what the attempt says of its request', () => {
+  const cutOff = async (steps: (ctx: AttemptContext) => void): Promise<TimeoutError> => {
+    const h = harness([])
+    const call = settle(
+      h.run({
+        kind: 'write',
+        deadlineMS: 100,
+        attempt: (_node, ctx) => {
+          steps(ctx)
+          return new Promise<never>(() => undefined)
+        },
+      }),
+    )
+    await h.clock.advanceAsync(100)
+    return call.state().error as TimeoutError
+  }
+
+  it('a write cut off while its connection was on its way wrote nothing', async () => {
+    const error = await cutOff((ctx) => {
+      ctx.connecting()
+    })
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(false)
+  })
+
+  it('a write cut off after it said it was sending has an unknown outcome', async () => {
+    const error = await cutOff((ctx) => {
+      ctx.connecting()
+      ctx.sending()
+    })
+    expect(error.code).toBe(ErrorCode.OperationTimeout)
+    expect(error.hasLabel(ErrorLabel.UnknownOutcome)).toBe(true)
+    expect(error.hasLabel(ErrorLabel.NoWritesPerformed)).toBe(false)
+  })
+
+  it('never starts the attempt when the call ended while its node was being chosen', async () => {
+    const controller = new AbortController()
+    const attempt = vi.fn(() => Promise.resolve('ran'))
+    const h = harness([])
+    const error = await h
+      .run({
+        kind: 'write',
+        signal: controller.signal,
+        select: () => {
+          controller.abort(new Error('the caller gave up'))
+          return 'a:1'
+        },
+        attempt,
+      })
+      .catch((e: unknown) => e)
+    expect((error as TimeoutError).code).toBe(ErrorCode.Aborted)
+    expect(attempt).not.toHaveBeenCalled()
+  })
+})
+
 describe('executeWithRetry: a retry’s selection that throws the caller’s own error', () => {
   it('rethrows it unchanged instead of the previous attempt’s error', async () => {
     const bug = new TypeError('selector bug')
