@@ -221,7 +221,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   write<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     let running: Promise<T>
-    let scope: CallScope
+    let scope: CallScope | undefined
     try {
       const call = parseCallOptions(options)
       const wc = callWriteConcern(this.#options.writeConcern, call)
@@ -243,7 +243,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      return rejected(error)
+      return this.#notStarted(scope, error)
     }
     return this.#settle(running, scope, undefined)
   }
@@ -255,7 +255,7 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
    */
   read<T>(fn: (conn: Conn) => Promise<T>, options?: CallOptions): Promise<T> {
     let running: Promise<T>
-    let scope: CallScope
+    let scope: CallScope | undefined
     let call: CallOptions
     try {
       call = parseCallOptions(options)
@@ -277,9 +277,15 @@ export class ReplicaKitClient<Conn = unknown> extends ClientEmitter {
         onAttemptFailed: this.#onAttemptFailed,
       })
     } catch (error: unknown) {
-      return rejected(error)
+      return this.#notStarted(scope, error)
     }
     return this.#settle(running, scope, call)
+  }
+
+  /** A call that failed before its loop started (bad options, a closed client): nothing stays open. */
+  #notStarted(scope: CallScope | undefined, error: unknown): Promise<never> {
+    if (scope !== undefined) this.#closeCall(scope)
+    return rejected(error)
   }
 
   /**
