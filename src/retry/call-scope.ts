@@ -122,7 +122,13 @@ export class CallScope {
         (error: unknown) => {
           if (this.#racing !== reject) return // the call ended first: already rejected
           this.#racing = undefined
-          reject(onRejected === undefined ? error : onRejected(error))
+          let reason = error
+          try {
+            if (onRejected !== undefined) reason = onRejected(error)
+          } catch (thrown: unknown) {
+            reason = thrown // never leave the race pending: the deadline no longer watches it
+          }
+          reject(reason)
         },
       )
     })

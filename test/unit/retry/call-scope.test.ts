@@ -219,4 +219,14 @@ describe('CallScope end state', () => {
     await Promise.resolve()
     expect(seen).toEqual([failure])
   })
+
+  it('race() rejects with what onRejected throws rather than staying pending', async () => {
+    const clock = createFakeClock()
+    const scope = new CallScope(clock, 100)
+    const thrown = new Error('the mapping failed')
+    const raced = scope.race(Promise.reject(new Error('attempt failed')), () => {
+      throw thrown
+    })
+    await expect(raced).rejects.toBe(thrown)
+  })
 })
